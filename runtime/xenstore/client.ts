@@ -1,0 +1,238 @@
+// A XenStore client over any byte transport: requests are pipelined and matched to replies by
+// req_id; watch events are dispatched by token. Runs under QuickJS and Node alike.
+import { decodeUtf8, encodeUtf8 } from "../utf8.ts";
+import { pathProblem } from "./path.ts";
+import { formatPerm, parsePerm, type Perm } from "./perms.ts";
+import { joinNul, pathAndValue, splitNul } from "./payload.ts";
+import { encodeMessage, FrameReader, MsgType, msgTypeName, PAYLOAD_MAX, type Message } from "./wire.ts";
+
+/** A bidirectional byte stream; `write` takes one whole message (the xenbus device needs that). */
+export interface Transport {
+  write(bytes: Uint8Array): void;
+  onData(cb: (bytes: Uint8Array) => void): void;
+  onClose(cb: (reason: string) => void): void;
+  close(): void;
+}
+
+/** A request that failed; `code` is the errno name from the daemon (EACCES, ENOENT, ...) or EINVAL/E2BIG/EPIPE locally. */
+export class XenStoreError extends Error {
+  constructor(
+    readonly code: string,
+    readonly op: string,
+    readonly path: string,
+  ) {
+    super(`${op} ${path}: ${code}`);
+  }
+}
+
+export type WatchHandler = (path: string, token: string) => void;
+
+interface Pending {
+  op: string;
+  path: string;
+  resolve: (payload: Uint8Array) => void;
+  reject: (e: Error) => void;
+}
+
+export class XenStoreClient {
+  private nextReqId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly watches = new Map<string, WatchHandler>();
+  private readonly frames = new FrameReader();
+  private closedReason: string | undefined;
+
+  constructor(private readonly transport: Transport) {
+    transport.onData((bytes) => this.receive(bytes));
+    transport.onClose((reason) => this.fail(reason));
+  }
+
+  private receive(bytes: Uint8Array): void {
+    let msgs: Message[];
+    try {
+      msgs = this.frames.push(bytes);
+    } catch (e) {
+      this.fail(`bad frame from xenstored: ${(e as Error).message}`);
+      this.transport.close();
+      return;
+    }
+    for (const m of msgs) this.dispatch(m);
+  }
+
+  private dispatch(m: Message): void {
+    if (m.type === MsgType.WATCH_EVENT) {
+      // req_id is not set on events from the Linux xenbus device; match by token only.
+      const [path, token] = splitNul(m.payload);
+      this.watches.get(token)?.(path, token);
+      return;
+    }
+    const p = this.pending.get(m.reqId);
+    if (!p) return;
+    this.pending.delete(m.reqId);
+    if (m.type === MsgType.ERROR) p.reject(new XenStoreError(splitNul(m.payload)[0] ?? "EIO", p.op, p.path));
+    else p.resolve(m.payload);
+  }
+
+  private fail(reason: string): void {
+    this.closedReason = reason;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new XenStoreError("EPIPE", p.op, `${p.path} (${reason})`));
+    }
+  }
+
+  private request(type: number, path: string, payload: Uint8Array, txId = 0): Promise<Uint8Array> {
+    const op = msgTypeName(type);
+    if (this.closedReason !== undefined) return Promise.reject(new XenStoreError("EPIPE", op, `${path} (${this.closedReason})`));
+    if (payload.length > PAYLOAD_MAX) return Promise.reject(new XenStoreError("E2BIG", op, path));
+    const reqId = this.nextReqId;
+    this.nextReqId = (this.nextReqId % 0xfffffffe) + 1;
+    return new Promise((resolve, reject) => {
+      this.pending.set(reqId, { op, path, resolve, reject });
+      this.transport.write(encodeMessage({ type, reqId, txId, payload }));
+    });
+  }
+
+  private checked(op: number, path: string): XenStoreError | undefined {
+    return pathProblem(path) === undefined ? undefined : new XenStoreError("EINVAL", msgTypeName(op), path);
+  }
+
+  private pathRequest(type: number, path: string, extra: string[] = [], txId = 0): Promise<Uint8Array> {
+    const bad = this.checked(type, path);
+    return bad ? Promise.reject(bad) : this.request(type, path, joinNul([path, ...extra]), txId);
+  }
+
+  read(path: string, txId = 0): Promise<Uint8Array> {
+    return this.pathRequest(MsgType.READ, path, [], txId);
+  }
+
+  /** Reads a value that must be UTF-8; a value that is not fails with EILSEQ naming the path. */
+  async readString(path: string, txId = 0): Promise<string> {
+    const raw = await this.read(path, txId);
+    try {
+      return decodeUtf8(raw);
+    } catch {
+      throw new XenStoreError("EILSEQ", "READ", path);
+    }
+  }
+
+  write(path: string, value: string | Uint8Array, txId = 0): Promise<void> {
+    const bad = this.checked(MsgType.WRITE, path);
+    if (bad) return Promise.reject(bad);
+    const bytes = typeof value === "string" ? encodeUtf8(value) : value;
+    return this.request(MsgType.WRITE, path, pathAndValue(path, bytes), txId).then(() => undefined);
+  }
+
+  mkdir(path: string, txId = 0): Promise<void> {
+    return this.pathRequest(MsgType.MKDIR, path, [], txId).then(() => undefined);
+  }
+
+  rm(path: string, txId = 0): Promise<void> {
+    return this.pathRequest(MsgType.RM, path, [], txId).then(() => undefined);
+  }
+
+  /** Children's leaf names; a list over 4096 bytes is fetched in DIRECTORY_PART pieces. */
+  async directory(path: string, txId = 0): Promise<string[]> {
+    try {
+      return splitNul(await this.pathRequest(MsgType.DIRECTORY, path, [], txId));
+    } catch (e) {
+      if (!(e instanceof XenStoreError && e.code === "E2BIG")) throw e;
+      return this.directoryInParts(path, txId);
+    }
+  }
+
+  /**
+   * Each DIRECTORY_PART reply is `<gencnt>|<child>|*`, starting at a byte offset into the whole
+   * list; the last piece ends with an empty name. A changed gencnt means the node changed: restart.
+   */
+  private async directoryInParts(path: string, txId: number, attempts = 5): Promise<string[]> {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const names: string[] = [];
+      let gen: string | undefined;
+      let offset = 0;
+      for (;;) {
+        const reply = await this.pathRequest(MsgType.DIRECTORY_PART, path, [String(offset)], txId);
+        const [g, ...children] = splitNul(reply);
+        if (gen !== undefined && g !== gen) break;
+        gen = g;
+        const done = children.length > 0 && children[children.length - 1] === "";
+        const piece = done ? children.slice(0, -1) : children;
+        names.push(...piece);
+        if (done) return names;
+        if (piece.length === 0) throw new XenStoreError("EIO", "DIRECTORY_PART", `${path} (no progress at offset ${offset})`);
+        offset += piece.reduce((n, c) => n + encodeUtf8(c).length + 1, 0);
+      }
+    }
+    throw new XenStoreError("EAGAIN", "DIRECTORY_PART", `${path} (kept changing)`);
+  }
+
+  async getPerms(path: string, txId = 0): Promise<Perm[]> {
+    const fields = splitNul(await this.pathRequest(MsgType.GET_PERMS, path, [], txId));
+    return fields.map((f) => {
+      const p = parsePerm(f);
+      if (!p) throw new XenStoreError("EIO", "GET_PERMS", `${path} (bad permission ${JSON.stringify(f)})`);
+      return p;
+    });
+  }
+
+  setPerms(path: string, perms: Perm[], txId = 0): Promise<void> {
+    return this.pathRequest(MsgType.SET_PERMS, path, perms.map(formatPerm), txId).then(() => undefined);
+  }
+
+  async getDomainPath(domid: number): Promise<string> {
+    return splitNul(await this.request(MsgType.GET_DOMAIN_PATH, String(domid), joinNul([String(domid)])))[0] ?? "";
+  }
+
+  setTarget(domid: number, target: number): Promise<void> {
+    return this.request(MsgType.SET_TARGET, String(domid), joinNul([String(domid), String(target)])).then(() => undefined);
+  }
+
+  /** Registers a watch; xenstored fires it once at once, then on every change at or below `path`. */
+  async watch(path: string, token: string, handler: WatchHandler): Promise<void> {
+    this.watches.set(token, handler);
+    try {
+      await this.pathRequest(MsgType.WATCH, path, [token]);
+    } catch (e) {
+      this.watches.delete(token);
+      throw e;
+    }
+  }
+
+  async unwatch(path: string, token: string): Promise<void> {
+    await this.pathRequest(MsgType.UNWATCH, path, [token]);
+    this.watches.delete(token);
+  }
+
+  async transactionStart(): Promise<number> {
+    const id = Number(splitNul(await this.request(MsgType.TRANSACTION_START, "", joinNul([""])))[0]);
+    if (!Number.isInteger(id) || id <= 0) throw new XenStoreError("EIO", "TRANSACTION_START", "(bad id)");
+    return id;
+  }
+
+  transactionEnd(txId: number, commit: boolean): Promise<void> {
+    return this.request(MsgType.TRANSACTION_END, String(txId), joinNul([commit ? "T" : "F"]), txId).then(() => undefined);
+  }
+
+  /** Runs `body` in a transaction, retrying from the start while the commit answers EAGAIN. */
+  async transaction<T>(body: (txId: number) => Promise<T>, attempts = 10): Promise<T> {
+    for (let i = 1; ; i++) {
+      const tx = await this.transactionStart();
+      let result: T;
+      try {
+        result = await body(tx);
+      } catch (e) {
+        await this.transactionEnd(tx, false).catch(() => undefined);
+        throw e;
+      }
+      try {
+        await this.transactionEnd(tx, true);
+        return result;
+      } catch (e) {
+        if (!(e instanceof XenStoreError && e.code === "EAGAIN") || i >= attempts) throw e;
+      }
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
