@@ -1,0 +1,17 @@
+// What the rootfs build recorded about this image (flavour, where QEMU is), /etc/stubdom/image.json.
+import type { Sys } from "../runtime/sys.ts";
+
+export interface ImageInfo {
+  flavour: string;
+  qemu: string;
+}
+
+export const IMAGE_INFO = "/etc/stubdom/image.json";
+
+export function readImageInfo(sys: Sys): ImageInfo {
+  const raw = JSON.parse(sys.readText(IMAGE_INFO)) as Partial<ImageInfo>;
+  if (typeof raw.flavour !== "string" || typeof raw.qemu !== "string") {
+    throw new Error(`${IMAGE_INFO} lacks "flavour" or "qemu"`);
+  }
+  return { flavour: raw.flavour, qemu: raw.qemu };
+}

@@ -1,0 +1,77 @@
+// The one boundary between the init's decisions and the kernel: every effect goes through Sys,
+// so boot logic runs the same against QuickJS (the stubdom), Node, or a scripted fake in tests.
+
+/** A failed system call; `code` is the errno name (ENOENT, EACCES, ...). */
+export class SysError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SpawnOptions {
+  /** Child fd i gets parent fd fds[i]; -1 leaves it closed. Every other fd is closed. */
+  fds?: number[];
+  env?: string[];
+  cwd?: string;
+  setsid?: boolean;
+}
+
+/** A raw wait status decoded: exactly one of code or signal is set. */
+export interface ExitStatus {
+  pid: number;
+  code?: number;
+  signal?: number;
+}
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Sys {
+  /** Monotonic milliseconds. */
+  now(): number;
+  readText(path: string): string;
+  readBytes(path: string): Uint8Array;
+  writeText(path: string, text: string): void;
+  exists(path: string): boolean;
+  readdir(path: string): string[];
+  mkdir(path: string, mode?: number): void;
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  loadModule(path: string, params: string): void;
+  sethostname(name: string): void;
+
+  open(path: string, flags: "r" | "w" | "rw"): number;
+  close(fd: number): void;
+  /** Writes all of `bytes`; throws on error. */
+  write(fd: number, bytes: Uint8Array): void;
+  /** Reads what is there, up to `max` bytes; an empty result is end of file. */
+  read(fd: number, max: number): Uint8Array;
+  onReadable(fd: number, cb: (() => void) | null): void;
+
+  setTimer(ms: number, cb: () => void): TimerHandle;
+  onSignal(signal: number, cb: () => void): void;
+
+  spawn(argv: string[], opts?: SpawnOptions): number;
+  /** One exited child, without blocking; undefined when none is waiting. */
+  reapOne(): ExitStatus | undefined;
+  kill(pid: number, signal: number): void;
+  /** Free memory in KiB (sysinfo). */
+  memFreeKb(): number;
+}
+
+export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGCHLD: 17, SIGPWR: 30 } as const;
+
+const signalNames = new Map<number, string>(Object.entries(SIGNALS).map(([k, v]) => [v, k]));
+export const signalName = (n: number): string => signalNames.get(n) ?? `SIG${n}`;
+
+/** Decodes a raw wait(2) status. */
+export function decodeWaitStatus(pid: number, status: number): ExitStatus {
+  const sig = status & 0x7f;
+  return sig === 0 ? { pid, code: (status >> 8) & 0xff } : { pid, signal: sig };
+}
+
+/** `code:N` or `signal:NAME`, the form health reports. */
+export const describeExit = (e: ExitStatus): string => (e.signal !== undefined ? `signal:${signalName(e.signal)}` : `code:${e.code}`);
