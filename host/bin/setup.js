@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// First step of `npm start` and `npm test`: installs the Debian packages and npm dependencies the
+// project needs. Idempotent and silent when everything is there. Plain JS: it runs before npm
+// dependencies exist.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+
+const PACKAGES = [
+  "qemu-system-x86", // dev-mode VM and the dev flavour's device model
+  "busybox-static", // the rootfs's shell and applets
+  "musl-tools", // musl-gcc for the static QuickJS runtime
+  "xenstore-utils", // Xen's own XenStore clients, our referee
+  "kmod", // depmod for the kernel's modules.dep
+  "cpio", // GNU cpio, referee for our archive writer
+  "util-linux", // unshare for the native tier
+];
+
+const fail = (sentence) => {
+  console.error(`setup: ${sentence}`);
+  process.exit(1);
+};
+
+const installed = (pkg) => {
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.includes("install ok installed");
+};
+
+const hasCandidate = (pkg) => /Candidate: (?!\(none\))/.test(spawnSync("apt-cache", ["policy", pkg], { encoding: "utf8" }).stdout ?? "");
+
+const run = (cmd, args, what) => {
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (r.status !== 0) fail(`${what} failed (exit ${r.status}); is the Debian archive reachable?`);
+};
+
+const missing = PACKAGES.filter((p) => !installed(p));
+// The kernel .deb is fetched with `apt-get download`, which needs package lists.
+const needLists = missing.length > 0 || !hasCandidate("linux-image-cloud-amd64");
+if (needLists || missing.length > 0) {
+  if (process.getuid?.() !== 0) fail(`Debian packages are missing (${missing.join(", ") || "package lists"}); run this as root so apt-get can install them`);
+  if (needLists) {
+    console.log("setup: apt-get update");
+    run("apt-get", ["update", "-qq"], "apt-get update");
+  }
+  if (missing.length > 0) {
+    console.log(`setup: installing ${missing.join(" ")}`);
+    run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], "apt-get install");
+  }
+}
+
+const lock = "package-lock.json";
+const marker = "node_modules/.package-lock.json";
+if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
+  console.log("setup: npm ci");
+  try {
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { stdio: "inherit" });
+  } catch {
+    fail("npm ci failed; is the npm registry reachable?");
+  }
+}

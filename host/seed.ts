@@ -1,0 +1,51 @@
+// Writes what libxl writes for a Linux stubdom (libxl_dm.c libxl__write_stub_dmargs and
+// spawn_stub_launch_dm; facts in shared/research/anchors-stubdom.md 2.3-2.4), in one transaction.
+import type { XenStoreClient } from "../runtime/xenstore/client.ts";
+import type { Perm } from "../runtime/xenstore/perms.ts";
+
+export interface SeedSpec {
+  stubdom: number;
+  guest: number;
+  uuid: string;
+  name: string;
+  argv: readonly string[];
+  /** Console devids that exist besides hvc0 (libxl: 1 save, 2 restore, 3+ serial). */
+  consoles?: readonly number[];
+}
+
+const none = (d: number): Perm => ({ domid: d, access: "n" });
+const read = (d: number): Perm => ({ domid: d, access: "r" });
+
+/** `%03d`, as libxl numbers dm-argv keys (1000 and up simply grow). */
+export const argKey = (i: number): string => String(i).padStart(3, "0");
+
+export async function seedStubdom(xs: XenStoreClient, s: SeedSpec): Promise<void> {
+  const G = `/local/domain/${s.guest}`;
+  const S = `/local/domain/${s.stubdom}`;
+  const vm = `/vm/${s.uuid}`;
+  await xs.transaction(async (tx) => {
+    const write = (path: string, value: string): Promise<void> => xs.write(path, value, tx);
+    const mkdir = async (path: string, perms: Perm[]): Promise<void> => {
+      await xs.mkdir(path, tx);
+      await xs.setPerms(path, perms, tx);
+    };
+    await mkdir(G, [none(0), read(s.guest)]);
+    await write(`${G}/vm`, vm);
+    await write(`${G}/name`, s.name);
+    await write(`${G}/domid`, String(s.guest));
+    await write(`${G}/image/device-model-domid`, String(s.stubdom));
+    await mkdir(vm, [none(0), read(s.guest)]);
+    await write(`${vm}/name`, s.name);
+    await write(`${vm}/uuid`, s.uuid);
+    await mkdir(`${vm}/image/dm-argv`, [none(0), read(s.stubdom)]);
+    for (const [i, arg] of s.argv.entries()) await write(`${vm}/image/dm-argv/${argKey(i + 1)}`, arg);
+    await mkdir(S, [none(0), read(s.stubdom)]);
+    await write(`${S}/name`, `${s.name}-dm`);
+    await write(`${S}/domid`, String(s.stubdom));
+    await write(`${S}/target`, String(s.guest));
+    await mkdir(`${S}/data`, [none(s.stubdom)]);
+    await mkdir(`${S}/device-model/${s.guest}`, [none(s.stubdom), read(s.guest)]);
+    for (const c of s.consoles ?? []) await write(`${S}/device/console/${c}/type`, "ioemu");
+  });
+  await xs.setTarget(s.stubdom, s.guest);
+}
