@@ -1,38 +1,35 @@
-// The boot sequence of the stubdom's PID 1: mount, load modules, open XenStore, read what libxl
-// wrote, start QEMU, report health. A failing step ends in a sentence on the log and in health
-// `error`; PID 1 itself stays up so the domain remains inspectable.
-import { describeExit, type Sys } from "../runtime/sys.ts";
+// The boot sequence of the stubdom's PID 1, each step timed into health boot-ms. A step that fails
+// for good is a sentence on hvc0 and in health `error`; PID 1 itself stays up so the domain can be
+// inspected (the reaper's periodic sweep keeps the event loop alive forever).
+import type { Sys } from "../runtime/sys.ts";
 import { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { deviceTransport } from "../runtime/xenstore/deviceTransport.ts";
+import { tapNetdevs } from "../qemu/dmArgs.ts";
+import { cmdlineLayer, resolveConfig, type Layer } from "./config.ts";
 import { readGuestConfig } from "./guestConfig.ts";
-import { Health } from "./health.ts";
+import { HealthWriter } from "./health.ts";
 import { readImageInfo } from "./imageInfo.ts";
 import { loadModules, MODULE_LIST, parseModuleList } from "./kernelModules.ts";
+import { readConfigLayer, watchConfig } from "./liveConfig.ts";
 import { Log } from "./log.ts";
 import { mountAll } from "./mounts.ts";
+import { bridgeSteps, planBridges, tapSteps, type BridgePair } from "./network.ts";
+import { QemuLauncher } from "./qemuLauncher.ts";
 import { Reaper } from "./reaper.ts";
+import { runCommand, runSteps } from "./runCommand.ts";
+import { Supervisor } from "./supervisor.ts";
 import { findXenStoreDevice } from "./xenstoreDevice.ts";
-
-const HVC0 = "/dev/hvc0";
-
-/** Opens hvc0 for the log when the kernel console is elsewhere (dev mode: ttyS0); returns its fd. */
-function openLogConsole(sys: Sys, log: Log): number | undefined {
-  if (!sys.exists(HVC0)) return undefined;
-  const active = sys.exists("/sys/class/tty/console/active") ? sys.readText("/sys/class/tty/console/active").trim().split(/\s+/) : [];
-  const fd = sys.open(HVC0, "w");
-  if (!active.includes("hvc0")) log.addSink(fd);
-  return fd;
-}
+import { openConsoles, readInterfaces, readVifs } from "./devices.ts";
 
 export async function boot(sys: Sys): Promise<void> {
   const log = new Log(sys);
-  const timings: Record<string, number> = {};
+  const bootMs: Record<string, number> = {};
   const timed = <T>(name: string, fn: () => T): T => {
     const t = sys.now();
     try {
       return fn();
     } finally {
-      timings[name] = Math.round(sys.now() - t);
+      bootMs[name] = Math.round(sys.now() - t);
     }
   };
   log.info("stubdom-init: starting");
@@ -44,58 +41,95 @@ export async function boot(sys: Sys): Promise<void> {
   } catch (e) {
     log.error(`mounting the boot filesystems failed: ${(e as Error).message}`);
   }
-  const moduleFailures = timed("modules", () => (sys.exists(MODULE_LIST) ? loadModules(sys, parseModuleList(sys.readText(MODULE_LIST))) : []));
-  for (const f of moduleFailures) log.warn(f);
-  const hvc0 = openLogConsole(sys, log);
+  const cmdline = sys.getenv("STUBDOM_CMDLINE") ?? (sys.exists("/proc/cmdline") ? sys.readText("/proc/cmdline") : "");
+  const cmdLayer = cmdlineLayer(cmdline);
+  let { config, problems } = resolveConfig([cmdLayer]);
+  log.setLevel(config["log-level"]);
+  if (config.modules && sys.exists(MODULE_LIST)) {
+    for (const f of timed("modules", () => loadModules(sys, parseModuleList(sys.readText(MODULE_LIST))))) log.warn(f);
+  }
+  const consoles = openConsoles(sys, log);
 
-  const device = findXenStoreDevice(sys);
+  const device = config.xenstore || findXenStoreDevice(sys);
   if (!device) {
     log.error("no XenStore channel: neither /dev/xen/xenbus nor a virtio port named org.xen.xenstore exists; staying up for inspection");
     return;
   }
+  let xs: XenStoreClient;
+  try {
+    xs = new XenStoreClient(deviceTransport(sys, device));
+  } catch (e) {
+    log.error(`opening the XenStore channel ${device} failed: ${(e as Error).message}; staying up for inspection`);
+    return;
+  }
   log.info(`xenstore: ${device}`);
-  const xs = new XenStoreClient(deviceTransport(sys, device));
-  const health = new Health(xs, log);
-  await health.state("booting");
+  const supervisor = new Supervisor(
+    { sys, log, reaper, xs, health: new HealthWriter(xs, log), bootMs, wallOffsetMs: Date.now() - sys.now() },
+    config,
+  );
+  supervisor.setConfigProblems(problems);
+  await supervisor.publish();
+  supervisor.watchShutdown();
 
-  let config;
   const configStart = sys.now();
+  let guest;
   try {
-    config = await readGuestConfig(xs);
+    guest = await readGuestConfig(xs);
   } catch (e) {
-    const sentence = `reading the guest configuration failed: ${(e as Error).message}`;
-    log.error(sentence);
-    await health.fail(sentence);
-    return;
+    return supervisor.fail(`reading the guest configuration failed: ${(e as Error).message}`);
   }
-  timings.config = Math.round(sys.now() - configStart);
-  log.info(`stubdom ${config.domid} serves guest ${config.target} (${config.vmPath}), ${config.dmArgv.length} QEMU arguments`);
+  bootMs.config = Math.round(sys.now() - configStart);
+  log.info(`stubdom ${guest.domid} serves guest ${guest.target} (${guest.vmPath}), ${guest.dmArgv.length} QEMU arguments`);
+  try {
+    sys.sethostname(`stubdom-${guest.domid}`);
+    sys.writeText("/proc/sys/vm/overcommit_memory", "1");
+  } catch (e) {
+    log.warn(`system settings: ${(e as Error).message}`);
+  }
 
-  let qemuPath: string;
-  let pid: number;
+  const layers = async (): Promise<Layer[]> => [cmdLayer, await readConfigLayer(xs, guest.domid)];
+  ({ config, problems } = resolveConfig(await layers()));
+  supervisor.setConfigProblems(problems);
+  supervisor.applyConfig(config, consoles.shellFd);
+  await watchConfig(xs, () => {
+    void layers().then((l) => {
+      const r = resolveConfig(l);
+      supervisor.setConfigProblems(r.problems);
+      supervisor.applyConfig(r.config, consoles.shellFd);
+    });
+  }).catch((e: Error) => log.warn(`cannot watch the config keys: ${e.message}`));
+
+  let pairs: BridgePair[] = [];
+  const netStart = sys.now();
   try {
-    qemuPath = readImageInfo(sys).qemu;
-    const out = hvc0 ?? 1;
-    const devnull = sys.open("/dev/null", "r");
-    pid = timed("qemu-spawn", () => sys.spawn([qemuPath, ...config.dmArgv], { fds: [devnull, out, out] }));
-    sys.close(devnull);
+    const plan = planBridges(tapNetdevs(guest.dmArgv), await readVifs(xs), readInterfaces(sys));
+    if (plan.problems.length > 0) throw new Error(plan.problems.join("; "));
+    pairs = plan.pairs;
+    for (const p of pairs) await runSteps(sys, reaper, bridgeSteps(p), consoles.logFd);
+    if (pairs.length) log.info(`network: ${pairs.map((p) => `${p.bridge} = ${p.pv} + ${p.tap}`).join(", ")}`);
   } catch (e) {
-    const sentence = `starting QEMU failed: ${(e as Error).message}`;
-    log.error(sentence);
-    await health.fail(sentence);
-    return;
+    return supervisor.fail(`setting up the network redirect failed: ${(e as Error).message}`);
   }
-  log.info(`qemu: started pid ${pid}: ${qemuPath} ${config.dmArgv.join(" ")}`);
-  reaper.own(pid, (e) => {
-    const sentence = `QEMU (pid ${pid}) exited with ${describeExit(e)}`;
-    log.error(sentence);
-    void health.set("qemu/last-exit", describeExit(e)).then(() => health.fail(sentence));
+  bootMs.network = Math.round(sys.now() - netStart);
+
+  let image;
+  try {
+    image = readImageInfo(sys);
+  } catch (e) {
+    return supervisor.fail(`reading the image description failed: ${(e as Error).message}`);
+  }
+  // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
+  await runCommand(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
+
+  const launcher = new QemuLauncher(
+    sys,
+    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, saveFd: consoles.saveFd, restoreFd: consoles.restoreFd, libxlQmp: false, sandbox: config.sandbox },
+    (event) => log.debug(`qmp event: ${event}`),
+  );
+  const spawnStart = sys.now();
+  supervisor.startQemu(launcher, () => {
+    for (const p of pairs) void runSteps(sys, reaper, tapSteps(p), consoles.logFd).catch((e: Error) => supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${e.message}`));
   });
-  await Promise.all([
-    health.set("qemu/pid", String(pid)),
-    ...Object.entries(timings).map(([k, v]) => health.set(`boot-ms/${k}`, String(v))),
-    health.set("mem-free-kb", String(sys.memFreeKb())),
-  ]);
-  await health.state("running");
-  log.info("state: running");
+  bootMs["qemu-spawn"] = Math.round(sys.now() - spawnStart);
+  await supervisor.publish();
 }

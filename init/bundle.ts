@@ -1,11 +1,24 @@
 // Bundles the init for QuickJS: one ES2020 module; `qjs:os`, `qjs:std`, `qjs:sys` become the
 // runtime's built-in modules `os`, `std`, `sys`.
 import { build, type Plugin } from "esbuild";
+import { pathToFileURL } from "node:url";
 
 const quickjsModules: Plugin = {
   name: "quickjs-modules",
   setup(b) {
     b.onResolve({ filter: /^qjs:/ }, (args) => ({ path: args.path.slice("qjs:".length), external: true }));
+  },
+};
+
+/** TypeBox stays on the build machine: its schemas enter the bundle as the JSON Schema they are. */
+const schemasAsJson: Plugin = {
+  name: "schemas-as-json",
+  setup(b) {
+    b.onLoad({ filter: /Schema\.ts$/ }, async (args) => {
+      const mod = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
+      const exports = Object.entries(mod).map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`);
+      return { contents: exports.join("\n"), loader: "js" };
+    });
   },
 };
 
@@ -20,7 +33,7 @@ export async function bundleInit(outfile = "build/init/init.js", entry = "init/m
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: "none",
-    plugins: [quickjsModules],
+    plugins: [quickjsModules, schemasAsJson],
     logLevel: "warning",
   });
   return outfile;

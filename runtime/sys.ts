@@ -17,6 +17,10 @@ export interface SpawnOptions {
   env?: string[];
   cwd?: string;
   setsid?: boolean;
+  /** Child fd to make the controlling terminal (implies setsid). */
+  ctty?: number;
+  uid?: number;
+  gid?: number;
 }
 
 /** A raw wait status decoded: exactly one of code or signal is set. */
@@ -37,6 +41,8 @@ export interface Sys {
   readBytes(path: string): Uint8Array;
   writeText(path: string, text: string): void;
   exists(path: string): boolean;
+  isSocket(path: string): boolean;
+  unlink(path: string): void;
   readdir(path: string): string[];
   mkdir(path: string, mode?: number): void;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
@@ -50,6 +56,11 @@ export interface Sys {
   /** Reads what is there, up to `max` bytes; an empty result is end of file. */
   read(fd: number, max: number): Uint8Array;
   onReadable(fd: number, cb: (() => void) | null): void;
+  /** Puts a tty in raw mode: consoles carry data (save/restore streams, a guest's serial). */
+  ttyRaw(fd: number): void;
+  unixConnect(path: string): number;
+  /** A listening unix socket at `path` (replacing a stale one). */
+  unixListen(path: string): number;
 
   setTimer(ms: number, cb: () => void): TimerHandle;
   onSignal(signal: number, cb: () => void): void;
@@ -60,6 +71,10 @@ export interface Sys {
   kill(pid: number, signal: number): void;
   /** Free memory in KiB (sysinfo). */
   memFreeKb(): number;
+  getenv(name: string): string | undefined;
+  sync(): void;
+  /** Powers the domain off; in a child PID namespace this ends the namespace. */
+  poweroff(): void;
 }
 
 export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGCHLD: 17, SIGPWR: 30 } as const;

@@ -39,6 +39,16 @@ function readAll(path: string): Uint8Array {
   return out;
 }
 
+function writeAll(fd: number, bytes: Uint8Array, what: string): void {
+  let off = 0;
+  while (off < bytes.length) off += check(os.write(fd, bytes.buffer as ArrayBuffer, bytes.byteOffset + off, bytes.length - off), `write ${what}`);
+}
+
+function unlink(path: string): void {
+  const ret = os.remove(path);
+  if (ret < 0 && native.errnoName(ret) !== "ENOENT") check(ret, `unlink ${path}`);
+}
+
 export function quickjsSys(): Sys {
   return {
     now: () => native.now(),
@@ -47,13 +57,17 @@ export function quickjsSys(): Sys {
     writeText(path, text) {
       const fd = check(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_CLOEXEC, 0o644), `open ${path}`);
       try {
-        const bytes = encodeUtf8(text);
-        check(os.write(fd, bytes.buffer, bytes.byteOffset, bytes.length), `write ${path}`);
+        writeAll(fd, encodeUtf8(text), path);
       } finally {
         os.close(fd);
       }
     },
     exists: (path) => os.stat(path)[1] === 0,
+    isSocket(path) {
+      const [st, err] = os.stat(path);
+      return err === 0 && (st.mode & os.S_IFMT) === os.S_IFSOCK;
+    },
+    unlink,
     readdir(path) {
       const [names, err] = os.readdir(path);
       check(-err, `readdir ${path}`);
@@ -68,16 +82,19 @@ export function quickjsSys(): Sys {
     sethostname: (name) => native.sethostname(name),
     open: (path, flags) => check(os.open(path, openFlags[flags] | O_NOCTTY | O_CLOEXEC), `open ${path}`),
     close: (fd) => void os.close(fd),
-    write(fd, bytes) {
-      let off = 0;
-      while (off < bytes.length) off += check(os.write(fd, bytes.buffer, bytes.byteOffset + off, bytes.length - off), `write fd ${fd}`);
-    },
+    write: (fd, bytes) => writeAll(fd, bytes, `fd ${fd}`),
     read(fd, max) {
       const buf = new ArrayBuffer(max);
       const n = check(os.read(fd, buf, 0, max), `read fd ${fd}`);
       return new Uint8Array(buf, 0, n);
     },
     onReadable: (fd, cb) => os.setReadHandler(fd, cb),
+    ttyRaw: (fd) => os.ttySetRaw(fd),
+    unixConnect: (path) => native.unixConnect(path),
+    unixListen(path) {
+      unlink(path);
+      return native.unixListen(path);
+    },
     setTimer(ms, cb) {
       const h = os.setTimeout(cb, ms);
       return { cancel: () => os.clearTimeout(h) };
@@ -90,5 +107,8 @@ export function quickjsSys(): Sys {
     },
     kill: (pid, signal) => native.kill(pid, signal),
     memFreeKb: () => Math.floor(native.sysinfo().freeram / 1024),
+    getenv: (name) => std.getenv(name),
+    sync: () => native.sync(),
+    poweroff: () => native.reboot("poweroff"),
   };
 }

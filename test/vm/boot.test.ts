@@ -45,7 +45,7 @@ test("Debian's xenstore-ls, through XENSTORED_PATH, shows the health keys the st
 
 test("the supervisor logs to hvc0, not only to the kernel console", async () => {
   assert.ok(ds);
-  await ds.vm.hvc[0].lines.waitFor(/state: running/, 10_000);
+  await ds.vm.hvc[0].lines.waitFor(/qemu: pid [0-9]+ answers QMP/, 30_000);
 });
 
 test.run();

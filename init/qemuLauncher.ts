@@ -1,0 +1,79 @@
+// Starts one QEMU run: fresh listening QMP sockets handed to QEMU as inherited fds (so nothing
+// waits for QEMU to create a socket), the save/restore consoles as fds, argv translated from
+// libxl's dm-argv, and our own QMP connection queued on the socket before QEMU even runs.
+import { translateDmArgv, RESTORE_PLACEHOLDER, type QemuFds } from "../qemu/dmArgs.ts";
+import { QmpClient } from "../qemu/qmpClient.ts";
+import { fdStream } from "../runtime/fdStream.ts";
+import type { Sys } from "../runtime/sys.ts";
+
+export const QMP_DIR = "/run/qmp";
+export const INIT_QMP_SOCKET = `${QMP_DIR}/init.sock`;
+/** vchan-socket-proxy connects here for libxl (on Xen). */
+export const LIBXL_QMP_SOCKET = `${QMP_DIR}/libxl.sock`;
+
+export interface QemuPlan {
+  binary: string;
+  dmArgv: readonly string[];
+  /** Where QEMU's stdout/stderr go (hvc0). */
+  logFd: number;
+  /** hvc1 (save stream) and hvc2 (restore stream), opened raw, when libxl created them. */
+  saveFd?: number;
+  restoreFd?: number;
+  libxlQmp: boolean;
+  sandbox: boolean;
+}
+
+/** `-incoming <placeholder>` restores once; a restarted QEMU cannot read the stream again. */
+export function withoutIncoming(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "-incoming" && argv[i + 1] === RESTORE_PLACEHOLDER) i++;
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+export class QemuLauncher {
+  private runs = 0;
+  qmp: QmpClient | undefined;
+
+  constructor(
+    private readonly sys: Sys,
+    private readonly plan: QemuPlan,
+    private readonly onQmpEvent: (event: string, data: unknown) => void,
+  ) {}
+
+  /** Spawns QEMU and returns its pid; throws a sentence when it cannot. */
+  launch(): number {
+    const { sys, plan } = this;
+    const first = this.runs++ === 0;
+    sys.mkdir(QMP_DIR, 0o700);
+    const listeners: number[] = [];
+    try {
+      listeners.push(sys.unixListen(INIT_QMP_SOCKET));
+      if (plan.libxlQmp) listeners.push(sys.unixListen(LIBXL_QMP_SOCKET));
+      const childFds = [sys.open("/dev/null", "r"), plan.logFd, plan.logFd, ...listeners];
+      const devnull = childFds[0];
+      const fds: QemuFds = { initQmp: 3, libxlQmp: plan.libxlQmp ? 4 : undefined };
+      if (plan.saveFd !== undefined) fds.save = childFds.push(plan.saveFd) - 1;
+      if (first && plan.restoreFd !== undefined) fds.restore = childFds.push(plan.restoreFd) - 1;
+      const argv = translateDmArgv(first ? plan.dmArgv : withoutIncoming(plan.dmArgv), fds, plan.sandbox);
+      let pid: number;
+      try {
+        pid = sys.spawn([plan.binary, ...argv], { fds: childFds });
+      } finally {
+        sys.close(devnull);
+      }
+      this.qmp?.close();
+      this.qmp = new QmpClient(fdStream(sys, sys.unixConnect(INIT_QMP_SOCKET), "QEMU's QMP socket"), this.onQmpEvent);
+      return pid;
+    } finally {
+      for (const fd of listeners) sys.close(fd);
+    }
+  }
+
+  /** The graceful stop: QMP quit, when our monitor is up. */
+  quit(): void {
+    this.qmp?.execute("quit").catch(() => undefined);
+  }
+}

@@ -1,0 +1,199 @@
+// The running stubdom: QEMU (and the optional debug shell) as supervised services, QMP health
+// checks, live config, health publishing, and the orderly shutdown PID 1 owes its domain.
+import { SIGNALS, type Sys } from "../runtime/sys.ts";
+import type { XenStoreClient } from "../runtime/xenstore/client.ts";
+import type { Config } from "./configSchema.ts";
+import type { HealthWriter } from "./health.ts";
+import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
+import type { Log } from "./log.ts";
+import type { QemuLauncher } from "./qemuLauncher.ts";
+import type { Reaper } from "./reaper.ts";
+import { Service } from "./service.ts";
+import { defaultPolicy, type RestartPolicy } from "./serviceMachine.ts";
+
+export const SHUTDOWN_KEY = "control/shutdown";
+
+export function policyFrom(c: Config, graceful: boolean): RestartPolicy {
+  return {
+    ...defaultPolicy,
+    restart: c.restart,
+    burst: c["restart-burst"],
+    burstWindowMs: c["restart-window-s"] * 1000,
+    backoffInitialMs: c["backoff-initial-ms"],
+    backoffMaxMs: c["backoff-max-ms"],
+    graceful,
+  };
+}
+
+export interface SupervisorDeps {
+  sys: Sys;
+  log: Log;
+  reaper: Reaper;
+  xs: XenStoreClient;
+  health: HealthWriter;
+  bootMs: Record<string, number>;
+  wallOffsetMs: number;
+}
+
+export class Supervisor {
+  private phase: Phase = "booting";
+  private bootError: string | undefined;
+  private qmpStatus: string | undefined;
+  private qmpChecked = false;
+  private qmpTimer: { cancel(): void } | undefined;
+  private configProblems: string[] = [];
+  qemu: Service | undefined;
+  shell: Service | undefined;
+
+  constructor(
+    private readonly d: SupervisorDeps,
+    private config: Config,
+  ) {}
+
+  publish(): Promise<void> {
+    const other: HealthInput["other"] = {};
+    if (this.shell) other["debug-shell"] = this.shell.record;
+    return this.d.health.publish(
+      healthKeys({
+        phase: this.phase,
+        bootError: this.bootError,
+        qemu: this.qemu?.record,
+        other,
+        qmpStatus: this.qmpStatus,
+        qmpChecked: this.qmpChecked,
+        bootMs: this.d.bootMs,
+        memFreeKb: this.d.sys.memFreeKb(),
+        wallOffsetMs: this.d.wallOffsetMs,
+        configProblems: this.configProblems,
+      }),
+    );
+  }
+
+  /** A boot step failed for good: the sentence goes to the log and to health `error`. */
+  fail(sentence: string): Promise<void> {
+    this.d.log.error(sentence);
+    this.bootError = sentence;
+    return this.publish();
+  }
+
+  setConfigProblems(problems: string[]): void {
+    for (const p of problems) if (!this.configProblems.includes(p)) this.d.log.warn(p);
+    this.configProblems = problems;
+  }
+
+  /** Applies settings that can change while running: log level, restart policy, debug shell. */
+  applyConfig(c: Config, shellFd: number | undefined): void {
+    this.config = c;
+    this.d.log.setLevel(c["log-level"]);
+    if (this.qemu) this.qemu.spec.policy = policyFrom(c, true);
+    if (shellFd !== undefined) this.setShell(c["debug-shell"], shellFd);
+    void this.publish();
+  }
+
+  startQemu(launcher: QemuLauncher, onReady: () => void): void {
+    this.qemu = new Service(this.d.sys, this.d.reaper, {
+      name: "qemu",
+      policy: policyFrom(this.config, true),
+      launch: () => {
+        const pid = launcher.launch();
+        this.qmpChecked = false;
+        this.qmpStatus = undefined;
+        launcher.qmp?.ready.then(
+          () => {
+            this.d.log.info(`qemu: pid ${pid} answers QMP`);
+            onReady();
+          },
+          (e: Error) => this.d.log.debug(`qemu: pid ${pid}: ${e.message}`),
+        );
+        return pid;
+      },
+      quit: () => launcher.quit(),
+      onChange: (rec, before) => {
+        if (rec.state === "up") this.d.log.info(`qemu: started pid ${rec.pid}${rec.restarts ? ` (restart ${rec.restarts})` : ""}`);
+        if (before.state === "up" && rec.state !== "up") this.d.log[rec.state === "down" && this.phase === "stopping" ? "info" : "error"](`qemu: pid ${before.pid} ${rec.lastExit ? `exited with ${rec.lastExit}` : "ended"}`);
+        if (rec.state === "backoff") this.d.log.warn(`qemu: restarting after a backoff (${rec.error ?? ""})`);
+        if (rec.state === "failed") this.d.log.error(`qemu: ${rec.error ?? "failed"}`);
+        if (rec.state === "up" && this.phase === "booting") this.phase = "running";
+        void this.publish();
+      },
+    });
+    this.qemu.start();
+    this.scheduleQmpCheck(launcher);
+  }
+
+  /** query-status every qmp-interval-s; no answer within the interval means degraded. */
+  private scheduleQmpCheck(launcher: QemuLauncher): void {
+    const intervalMs = this.config["qmp-interval-s"] * 1000;
+    this.qmpTimer = this.d.sys.setTimer(intervalMs, () => {
+      this.scheduleQmpCheck(launcher);
+      if (this.qemu?.record.state !== "up" || !launcher.qmp) return;
+      let answered = false;
+      const deadline = this.d.sys.setTimer(intervalMs, () => {
+        if (answered) return;
+        this.qmpChecked = true;
+        this.qmpStatus = undefined;
+        void this.publish();
+      });
+      launcher.qmp.execute("query-status").then(
+        (r) => {
+          answered = true;
+          deadline.cancel();
+          this.qmpChecked = true;
+          this.qmpStatus = String((r as { status?: string }).status ?? "unknown");
+          void this.publish();
+        },
+        () => undefined,
+      );
+    });
+  }
+
+  private setShell(enabled: boolean, fd: number): void {
+    if (enabled && !this.shell) {
+      this.shell = new Service(this.d.sys, this.d.reaper, {
+        name: "debug-shell",
+        policy: { ...defaultPolicy, restart: "always", burst: 1000 },
+        launch: () => this.d.sys.spawn(["/bin/sh"], { fds: [fd, fd, fd], ctty: 0, env: ["TERM=linux", "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "PS1=stubdom# "] }),
+        onChange: () => void this.publish(),
+      });
+      this.d.log.warn("debug shell enabled on hvc0: whoever holds the console has a root shell");
+      this.shell.start();
+    } else if (!enabled && this.shell) {
+      const shell = this.shell;
+      this.shell = undefined;
+      void shell.stop().then(() => this.d.log.info("debug shell stopped"));
+    }
+  }
+
+  /** Stops every service in order (QMP quit, SIGTERM, SIGKILL, each bounded), syncs, powers off. */
+  async shutdown(why: string): Promise<void> {
+    if (this.phase === "stopping") return;
+    this.phase = "stopping";
+    this.d.log.info(`shutdown: ${why}`);
+    this.qmpTimer?.cancel();
+    await this.publish();
+    await this.shell?.stop();
+    await this.qemu?.stop();
+    await this.publish();
+    this.d.log.info("shutdown: services stopped; syncing and powering off");
+    this.d.sys.sync();
+    this.d.sys.poweroff();
+  }
+
+  /** SIGTERM, SIGPWR, and `control/shutdown` = poweroff|halt|reboot all mean: stop cleanly. */
+  watchShutdown(): void {
+    this.d.sys.onSignal(SIGNALS.SIGTERM, () => void this.shutdown("SIGTERM"));
+    this.d.sys.onSignal(SIGNALS.SIGPWR, () => void this.shutdown("SIGPWR"));
+    void this.d.xs
+      .watch(SHUTDOWN_KEY, "stubdom-shutdown", () => {
+        this.d.xs.readString(SHUTDOWN_KEY).then(
+          (v) => {
+            if (v === "poweroff" || v === "halt") void this.shutdown(`${SHUTDOWN_KEY} = ${v}`);
+            else if (v === "reboot") void this.shutdown(`${SHUTDOWN_KEY} = reboot (a stubdom powers off; the toolstack starts a new one)`);
+            else if (v !== "") this.d.log.warn(`${SHUTDOWN_KEY} = ${JSON.stringify(v)} is not a request this stubdom knows; ignoring it`);
+          },
+          () => undefined,
+        );
+      })
+      .catch((e: Error) => this.d.log.warn(`cannot watch ${SHUTDOWN_KEY}: ${e.message}`));
+  }
+}

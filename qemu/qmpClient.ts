@@ -1,0 +1,91 @@
+// A QMP client (QEMU Machine Protocol: one JSON object per line) for the supervisor's own monitor:
+// wait for the greeting, negotiate capabilities, then commands matched to replies by id.
+import type { ByteStream } from "../runtime/fdStream.ts";
+import { decodeUtf8, encodeUtf8 } from "../runtime/utf8.ts";
+
+export class QmpError extends Error {
+  constructor(
+    readonly command: string,
+    readonly qmpClass: string,
+    desc: string,
+  ) {
+    super(`QMP ${command}: ${qmpClass}: ${desc}`);
+  }
+}
+
+type Reply = { return?: unknown; error?: { class: string; desc: string }; id?: number };
+type Message = Reply & { QMP?: unknown; event?: string; data?: unknown };
+
+export class QmpClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { command: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private buffered = new Uint8Array(0);
+  private closed: string | undefined;
+  /** Resolves once QEMU greeted us and accepted qmp_capabilities. */
+  readonly ready: Promise<void>;
+  private greeted!: () => void;
+
+  constructor(
+    private readonly stream: ByteStream,
+    private readonly onEvent: (event: string, data: unknown) => void = () => undefined,
+  ) {
+    const greeting = new Promise<void>((r) => (this.greeted = r));
+    this.ready = greeting.then(() => this.execute("qmp_capabilities")).then(() => undefined);
+    stream.onData((b) => this.receive(b));
+    stream.onClose((reason) => this.fail(reason));
+  }
+
+  private receive(bytes: Uint8Array): void {
+    const joined = new Uint8Array(this.buffered.length + bytes.length);
+    joined.set(this.buffered);
+    joined.set(bytes, this.buffered.length);
+    let start = 0;
+    for (let i = 0; i < joined.length; i++) {
+      if (joined[i] !== 0x0a) continue;
+      const line = joined.subarray(start, i);
+      start = i + 1;
+      let msg: Message;
+      try {
+        msg = JSON.parse(decodeUtf8(line)) as Message;
+      } catch (e) {
+        this.fail(`unreadable QMP line: ${(e as Error).message}`);
+        this.stream.close();
+        return;
+      }
+      this.dispatch(msg);
+    }
+    this.buffered = joined.slice(start);
+  }
+
+  private dispatch(msg: Message): void {
+    if (msg.QMP !== undefined) return this.greeted();
+    if (msg.event !== undefined) return this.onEvent(msg.event, msg.data);
+    const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
+    if (!p || msg.id === undefined) return;
+    this.pending.delete(msg.id);
+    if (msg.error) p.reject(new QmpError(p.command, msg.error.class, msg.error.desc));
+    else p.resolve(msg.return);
+  }
+
+  private fail(reason: string): void {
+    if (this.closed !== undefined) return;
+    this.closed = reason;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new QmpError(p.command, "Disconnected", reason));
+    }
+  }
+
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (this.closed !== undefined) return Promise.reject(new QmpError(command, "Disconnected", this.closed));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { command, resolve, reject });
+      this.stream.write(encodeUtf8(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + "\n"));
+    });
+  }
+
+  close(): void {
+    this.stream.close();
+  }
+}

@@ -1,0 +1,68 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { ByteStream } from "../../runtime/fdStream.ts";
+import { QmpClient, QmpError } from "../../qemu/qmpClient.ts";
+
+/** A scripted QEMU: answers each command line with what `answer` returns. */
+function fakeQemu(answer: (cmd: { execute: string; id: number }) => object | undefined) {
+  let data: (b: Uint8Array) => void = () => undefined;
+  let close: (r: string) => void = () => undefined;
+  const sent: string[] = [];
+  const send = (o: object, split = false) => {
+    const bytes = new TextEncoder().encode(JSON.stringify(o) + "\r\n");
+    if (split) {
+      data(bytes.slice(0, 5));
+      data(bytes.slice(5));
+    } else data(bytes);
+  };
+  const stream: ByteStream = {
+    write: (b) => {
+      const cmd = JSON.parse(new TextDecoder().decode(b));
+      sent.push(cmd.execute);
+      const reply = answer(cmd);
+      if (reply) queueMicrotask(() => send({ ...reply, id: cmd.id }, true));
+    },
+    onData: (cb) => (data = cb),
+    onClose: (cb) => (close = cb),
+    close: () => close("closed"),
+  };
+  return { stream, sent, send, hangUp: (r: string) => close(r) };
+}
+
+test("greeting, capabilities, then commands matched by id; events go to the handler", async () => {
+  const q = fakeQemu((c) => (c.execute === "query-status" ? { return: { status: "running" } } : { return: {} }));
+  const events: string[] = [];
+  const qmp = new QmpClient(q.stream, (e) => events.push(e));
+  q.send({ QMP: { version: {} } });
+  await qmp.ready;
+  q.send({ event: "RESUME", data: {} });
+  assert.equal(await qmp.execute("query-status"), { status: "running" });
+  assert.equal(q.sent, ["qmp_capabilities", "query-status"]);
+  assert.equal(events, ["RESUME"]);
+});
+
+test("an error reply rejects with QEMU's class and description", async () => {
+  const q = fakeQemu((c) => (c.execute === "nope" ? { error: { class: "CommandNotFound", desc: "The command nope has not been found" } } : { return: {} }));
+  const qmp = new QmpClient(q.stream);
+  q.send({ QMP: {} });
+  await qmp.ready;
+  try {
+    await qmp.execute("nope");
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, QmpError);
+    assert.match((e as Error).message, /QMP nope: CommandNotFound/);
+  }
+});
+
+test("a hang-up rejects what is pending and what comes after", async () => {
+  const q = fakeQemu(() => undefined);
+  const qmp = new QmpClient(q.stream);
+  q.send({ QMP: {} });
+  const pending = qmp.ready;
+  q.hangUp("QEMU exited");
+  await pending.then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /Disconnected: QEMU exited/));
+  await qmp.execute("query-status").then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /QEMU exited/));
+});
+
+test.run();
