@@ -1,0 +1,111 @@
+// Builds build/runtime/stubjs: QuickJS 2021-03-27 (from the pinned qjsc npm package) plus our host
+// and `sys` module (runtime/native/), one static musl binary. Objects and the binary are cached by
+// input hash (host/cache.ts), so an unchanged tree costs no compilation and editing one of our files
+// does not recompile quickjs.c.
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { cacheEntry, inputHash } from "../host/cache.ts";
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const nativeDir = join(root, "runtime", "native");
+const quickjsDir = join(root, "node_modules", "qjsc", "deps", "quickjs_2021_03_27");
+
+const CC = "musl-gcc";
+const JOBS = 2;
+/** No CONFIG_BIGNUM: without it libbf.c is unneeded (and BigInt does not exist in this build). */
+const QUICKJS_SOURCES = ["quickjs.c", "libregexp.c", "libunicode.c", "cutils.c", "quickjs-libc.c"];
+const COMMON_FLAGS = ["-Os", "-D_GNU_SOURCE", "-ffunction-sections", "-fdata-sections"];
+/** QuickJS is not ours to fix: its warnings are silenced. */
+const QUICKJS_FLAGS = [...COMMON_FLAGS, '-DCONFIG_VERSION="2021-03-27"', "-w"];
+/** -isystem keeps QuickJS's header warnings (-Wcast-function-type) out of our -Wextra output; the
+ *  unused-parameter warning is off because every JS binding has QuickJS's fixed signature. */
+const NATIVE_FLAGS = [...COMMON_FLAGS, "-Wall", "-Wextra", "-Wno-unused-parameter", "-isystem", quickjsDir];
+const LINK_FLAGS = ["-static", "-Os", "-s", "-Wl,--gc-sections"];
+const LINK_LIBS = ["-lm"];
+
+interface Unit {
+  source: string;
+  flags: string[];
+  hash: string;
+}
+
+const headersIn = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".h"))
+    .sort()
+    .map((f) => join(dir, f));
+
+function units(compiler: string): Unit[] {
+  const read = (paths: string[]) => paths.flatMap((p) => [basename(p), readFileSync(p)]);
+  const quickjsHeaders = read(headersIn(quickjsDir));
+  const nativeHeaders = read(headersIn(nativeDir));
+  const unit = (source: string, flags: string[], headers: Array<string | Uint8Array>): Unit => ({
+    source,
+    flags,
+    hash: inputHash([compiler, ...flags, basename(source), readFileSync(source), ...headers]),
+  });
+  const native = readdirSync(nativeDir)
+    .filter((f) => f.endsWith(".c"))
+    .sort()
+    .map((f) => unit(join(nativeDir, f), NATIVE_FLAGS, [...quickjsHeaders, ...nativeHeaders]));
+  const quickjs = QUICKJS_SOURCES.map((f) => unit(join(quickjsDir, f), QUICKJS_FLAGS, quickjsHeaders));
+  return [...quickjs, ...native];
+}
+
+/** The object file of one unit, compiled unless cached; compiler warnings are passed on. */
+async function compile(u: Unit): Promise<string> {
+  const entry = cacheEntry("runtime-obj", u.hash);
+  const obj = join(entry.dir, basename(u.source, ".c") + ".o");
+  if (entry.hit) return obj;
+  const { stderr } = await run(CC, [...u.flags, "-c", u.source, "-o", obj + ".tmp"]);
+  if (stderr) process.stderr.write(stderr);
+  renameSync(obj + ".tmp", obj);
+  writeFileSync(entry.stamp, "");
+  return obj;
+}
+
+/** Runs fn over items with at most `limit` at a time, keeping the order of results. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
+  const started = Date.now();
+  const out = isAbsolute(outDir) ? outDir : join(root, outDir);
+  const compiler = (await run(CC, ["--version"])).stdout;
+  // Largest first, so quickjs.c (most of the time) starts at once on one core.
+  const all = units(compiler).sort((a, b) => statSync(b.source).size - statSync(a.source).size);
+  const entry = cacheEntry("runtime", inputHash([...LINK_FLAGS, ...LINK_LIBS, ...all.map((u) => u.hash)]));
+  const cached = join(entry.dir, "stubjs");
+  if (!entry.hit) {
+    const objects = await pool(all, JOBS, compile);
+    await run(CC, [...LINK_FLAGS, ...objects, ...LINK_LIBS, "-o", cached]);
+    writeFileSync(entry.stamp, "");
+  }
+  mkdirSync(out, { recursive: true });
+  const binary = join(out, "stubjs");
+  // Via rename: a stubjs still running from the previous build would make a copy in place ETXTBSY.
+  copyFileSync(cached, binary + ".tmp");
+  renameSync(binary + ".tmp", binary);
+  const kib = Math.round(statSync(binary).size / 1024);
+  const how = entry.hit ? "cached" : `built in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  console.log(`runtime: ${relative(process.cwd(), binary) || binary} ${kib} KiB (${how})`);
+  return binary;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await buildRuntime();
+}
