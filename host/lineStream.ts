@@ -35,6 +35,27 @@ export class LineStream {
     }
   }
 
+  /** Resolves once `n` complete lines (seen before or after this call) match `re`; rejects after `ms`. */
+  waitForCount(re: RegExp, n: number, ms: number): Promise<number> {
+    const count = (): number => this.text.split(/\r?\n/).filter((l) => re.test(l)).length;
+    if (count() >= n) return Promise.resolve(count());
+    return new Promise((resolve, reject) => {
+      const check = (line: string): void => {
+        if (!done && re.test(line) && count() >= n) {
+          done = true;
+          clearTimeout(timer);
+          resolve(count());
+        }
+      };
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(new TimeoutError(`${count()} of ${n} lines matching ${re} on ${this.name} within ${ms} ms`));
+      }, ms);
+      this.listeners.push(check);
+    });
+  }
+
   onLine(cb: (line: string) => void): void {
     this.listeners.push(cb);
   }

@@ -11,6 +11,8 @@ export interface SeedSpec {
   argv: readonly string[];
   /** Console devids that exist besides hvc0 (libxl: 1 save, 2 restore, 3+ serial). */
   consoles?: readonly number[];
+  /** The stubdom's PV NICs: libxl gives each the guest NIC's devid and MAC. */
+  vifs?: readonly { devid: number; mac: string }[];
 }
 
 const none = (d: number): Perm => ({ domid: d, access: "n" });
@@ -46,6 +48,7 @@ export async function seedStubdom(xs: XenStoreClient, s: SeedSpec): Promise<void
     await mkdir(`${S}/data`, [none(s.stubdom)]);
     await mkdir(`${S}/device-model/${s.guest}`, [none(s.stubdom), read(s.guest)]);
     for (const c of s.consoles ?? []) await write(`${S}/device/console/${c}/type`, "ioemu");
+    for (const v of s.vifs ?? []) await write(`${S}/device/vif/${v.devid}/mac`, v.mac);
   });
   await xs.setTarget(s.stubdom, s.guest);
 }

@@ -128,7 +128,12 @@ export async function boot(sys: Sys): Promise<void> {
   );
   const spawnStart = sys.now();
   supervisor.startQemu(launcher, () => {
-    for (const p of pairs) void runSteps(sys, reaper, tapSteps(p), consoles.logFd).catch((e: Error) => supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${e.message}`));
+    for (const p of pairs) {
+      runSteps(sys, reaper, tapSteps(p), consoles.logFd).then(
+        () => log.info(`network: ${p.tap} attached to ${p.bridge}`),
+        (e: Error) => supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${e.message}`),
+      );
+    }
   });
   bootMs["qemu-spawn"] = Math.round(sys.now() - spawnStart);
   await supervisor.publish();

@@ -12,7 +12,9 @@ const PACKAGES = [
   "xenstore-utils", // Xen's own XenStore clients, our referee
   "kmod", // depmod for the kernel's modules.dep
   "cpio", // GNU cpio, referee for our archive writer
-  "util-linux", // unshare for the native tier
+  "util-linux", // unshare and nsenter for the native tier
+  "iproute2", // ip netns and veth pairs: the native tier's PV NICs
+  "tcpdump", // sees a packet cross a stubdom bridge in the native tier
 ];
 
 const fail = (sentence) => {

@@ -1,0 +1,85 @@
+// native tier: the real stubjs runs the real init as PID 1 of its own PID namespace, against our
+// xenstored, launching the image's real QEMU. Every wait is on a watch, a console line or a
+// process exit, with a bound.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { outputs } from "../../host/build.ts";
+import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
+import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
+import { NativeStubdom, SHARED } from "../support/nativeStubdom.ts";
+
+const run = promisify(execFile);
+const QEMU = "/usr/bin/qemu-system-x86_64";
+const BOUND = 60_000;
+
+const demoArgv = [
+  "-accel", "tcg", "-nodefaults", "-no-user-config", "-display", "none", "-m", "16",
+  "-serial", `unix:${SHARED}/serial.sock`,
+  "-drive", `file=${DEMO_GUEST_PATH},format=raw,if=ide,index=0,media=disk`, "-boot", "order=c", "-net", "none", "-no-shutdown",
+];
+const seed = (argv: string[]) => ({ stubdom: 5, guest: 4, uuid: "native-1", name: "native", argv });
+
+let s: NativeStubdom | undefined;
+test.after.each(async () => {
+  await s?.stop();
+  s = undefined;
+});
+
+const dump = (x: NativeStubdom) => console.log(`--- init output ---\n${x.console.all}`);
+
+test("PID 1 boots, starts QEMU, reports running; the guest's line arrives; kill -9 brings a restart", async () => {
+  s = await NativeStubdom.start({ rootfs: outputs.devRootfs, seed: seed(demoArgv), cmdline: "stubdom.qmp-interval-s=1" });
+  try {
+    await s.waitHealth("state", (v) => v === "running", BOUND);
+    await s.serial.waitFor(new RegExp(DEMO_GUEST_LINE), BOUND);
+    const pid1 = await s.health("qemu/pid");
+    const [hostPid] = s.hostPids(QEMU);
+    assert.ok(hostPid, "QEMU runs inside the stubdom's root");
+    process.kill(hostPid, "SIGKILL");
+    await s.waitHealth("qemu/restarts", (v) => v === "1", BOUND);
+    assert.is(await s.health("qemu/last-exit"), "signal:SIGKILL");
+    await s.waitHealth("state", (v) => v === "running", BOUND);
+    assert.is.not(await s.health("qemu/pid"), pid1);
+    await s.waitHealth("qemu/status", (v) => v === "running", BOUND);
+  } catch (e) {
+    dump(s);
+    throw e;
+  }
+});
+
+test("a QEMU that exits at once ends in failed after the burst limit, with a sentence; PID 1 lives", async () => {
+  s = await NativeStubdom.start({ rootfs: outputs.devRootfs, seed: seed(["-no-such-option"]), cmdline: "stubdom.backoff-initial-ms=20" });
+  try {
+    await s.waitHealth("state", (v) => v === "failed", BOUND);
+    assert.match(await s.health("error"), /QEMU exited with code:1; 5 starts within 60 s, so it is not restarted again/);
+    assert.is(await s.health("qemu/restarts"), "4");
+    assert.is(s.child.exitCode, null, "PID 1 is still running");
+  } catch (e) {
+    dump(s);
+    throw e;
+  }
+});
+
+test("orphans reparented to PID 1 are reaped", async () => {
+  s = await NativeStubdom.start({ rootfs: outputs.devRootfs, seed: seed(demoArgv), cmdline: "stubdom.log-level=debug" });
+  await s.waitHealth("state", (v) => v === "running", BOUND);
+  const init = s.initHostPid();
+  // 50 grandchildren whose parent shell exits at once: they become PID 1's to reap.
+  await run("nsenter", ["--target", String(init), "--pid", "--mount", "--root", "--wd=/", "/bin/sh", "-c", "for i in $(seq 50); do (/bin/sh -c 'exit 3' &); done"]);
+  assert.is(await s.console.waitForCount(/reaped orphan [0-9]+ \(code:3\)/, 50, BOUND), 50);
+});
+
+test("SIGTERM stops QEMU in order and powers the namespace off", async () => {
+  s = await NativeStubdom.start({ rootfs: outputs.devRootfs, seed: seed(demoArgv) });
+  await s.waitHealth("state", (v) => v === "running", BOUND);
+  process.kill(s.initHostPid(), "SIGTERM");
+  const exit = await Promise.race([s.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error("PID 1 did not power off")), BOUND))]);
+  assert.ok(exit.code !== null || exit.signal !== null);
+  assert.match(s.console.all, /shutdown: SIGTERM/);
+  assert.match(s.console.all, /shutdown: services stopped; syncing and powering off/);
+  assert.is(s.hostPids(QEMU).length, 0);
+});
+
+test.run();
