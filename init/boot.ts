@@ -14,12 +14,12 @@ import { readConfigLayer, watchConfig } from "./liveConfig.ts";
 import { Log } from "./log.ts";
 import { mountAll } from "./mounts.ts";
 import { bridgeSteps, planBridges, tapSteps, type BridgePair } from "./network.ts";
-import { QemuLauncher } from "./qemuLauncher.ts";
+import { LIBXL_QMP_SOCKET, QemuLauncher } from "./qemuLauncher.ts";
 import { Reaper } from "./reaper.ts";
 import { runCommand, runSteps } from "./runCommand.ts";
 import { Supervisor } from "./supervisor.ts";
 import { findXenStoreDevice } from "./xenstoreDevice.ts";
-import { openConsoles, readInterfaces, readVifs } from "./devices.ts";
+import { openDataConsoles, openLogConsole, readInterfaces, readVifs } from "./devices.ts";
 
 export async function boot(sys: Sys): Promise<void> {
   const log = new Log(sys);
@@ -48,7 +48,7 @@ export async function boot(sys: Sys): Promise<void> {
   if (config.modules && sys.exists(MODULE_LIST)) {
     for (const f of timed("modules", () => loadModules(sys, parseModuleList(sys.readText(MODULE_LIST))))) log.warn(f);
   }
-  const consoles = openConsoles(sys, log);
+  const consoles = openLogConsole(sys, log);
 
   const device = config.xenstore || findXenStoreDevice(sys);
   if (!device) {
@@ -118,12 +118,18 @@ export async function boot(sys: Sys): Promise<void> {
   } catch (e) {
     return supervisor.fail(`reading the image description failed: ${(e as Error).message}`);
   }
+  let data;
+  try {
+    data = await openDataConsoles(sys, xs);
+  } catch (e) {
+    return supervisor.fail(`opening the save/restore consoles failed: ${(e as Error).message}`);
+  }
   // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
   await runCommand(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
 
   const launcher = new QemuLauncher(
     sys,
-    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, saveFd: consoles.saveFd, restoreFd: consoles.restoreFd, libxlQmp: false, sandbox: config.sandbox },
+    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, ...data, libxlQmp: image.qmpProxy !== undefined, sandbox: config.sandbox },
     (event) => log.debug(`qmp event: ${event}`),
   );
   const spawnStart = sys.now();
@@ -136,5 +142,6 @@ export async function boot(sys: Sys): Promise<void> {
     }
   });
   bootMs["qemu-spawn"] = Math.round(sys.now() - spawnStart);
+  if (image.qmpProxy) supervisor.startQmpProxy([image.qmpProxy, "--mode=server", "0", `device-model/${guest.target}/qmp-vchan`, LIBXL_QMP_SOCKET], consoles.logFd);
   await supervisor.publish();
 }

@@ -5,11 +5,14 @@ import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import type { Log } from "./log.ts";
 import type { NetInterface, Vif } from "./network.ts";
 
-export interface Consoles {
+export interface LogConsole {
   /** Where supervisor and QEMU output goes: hvc0, or the kernel console (fd 1) when there is none. */
   logFd: number;
   /** hvc0 for a debug shell, when it exists. */
   shellFd?: number;
+}
+
+export interface DataConsoles {
   saveFd?: number;
   restoreFd?: number;
 }
@@ -20,24 +23,24 @@ const openRaw = (sys: Sys, path: string, mode: "r" | "w" | "rw"): number => {
   return fd;
 };
 
+/** hvc0 carries the log; dev mode's kernel console is ttyS0, so hvc0 is then added as a sink. */
+export function openLogConsole(sys: Sys, log: Log): LogConsole {
+  if (!sys.exists("/dev/hvc0")) return { logFd: 1 };
+  const c = { logFd: sys.open("/dev/hvc0", "w"), shellFd: sys.open("/dev/hvc0", "rw") };
+  const active = sys.exists("/sys/class/tty/console/active") ? sys.readText("/sys/class/tty/console/active").trim().split(/\s+/) : [];
+  if (!active.includes("hvc0")) log.addSink(c.logFd);
+  return c;
+}
+
 /**
- * hvc0 carries the log (dev mode's kernel console is ttyS0, so hvc0 is added as a log sink);
- * hvc1 is libxl's save stream and hvc2 its restore stream, both data, so raw.
+ * libxl's save stream (console 1, hvc1) and restore stream (console 2, hvc2) exist only when
+ * device/console/<N> does. They carry data, so they are opened raw.
  */
-export function openConsoles(sys: Sys, log: Log): Consoles {
-  const c: Consoles = { logFd: 1 };
-  if (sys.exists("/dev/hvc0")) {
-    c.logFd = sys.open("/dev/hvc0", "w");
-    c.shellFd = sys.open("/dev/hvc0", "rw");
-    const active = sys.exists("/sys/class/tty/console/active") ? sys.readText("/sys/class/tty/console/active").trim().split(/\s+/) : [];
-    if (!active.includes("hvc0")) log.addSink(c.logFd);
-  }
-  try {
-    if (sys.exists("/dev/hvc1")) c.saveFd = openRaw(sys, "/dev/hvc1", "w");
-    if (sys.exists("/dev/hvc2")) c.restoreFd = openRaw(sys, "/dev/hvc2", "r");
-  } catch (e) {
-    log.warn(`opening the save/restore consoles: ${(e as Error).message}`);
-  }
+export async function openDataConsoles(sys: Sys, xs: XenStoreClient): Promise<DataConsoles> {
+  const ids = await xs.directory("device/console").catch(() => [] as string[]);
+  const c: DataConsoles = {};
+  if (ids.includes("1")) c.saveFd = openRaw(sys, "/dev/hvc1", "w");
+  if (ids.includes("2")) c.restoreFd = openRaw(sys, "/dev/hvc2", "r");
   return c;
 }
 

@@ -4,6 +4,8 @@ import type { Sys } from "../runtime/sys.ts";
 export interface ImageInfo {
   flavour: string;
   qemu: string;
+  /** vchan-socket-proxy, in images for Xen: libxl's QMP path into the stubdom. */
+  qmpProxy?: string;
 }
 
 export const IMAGE_INFO = "/etc/stubdom/image.json";
@@ -13,5 +15,6 @@ export function readImageInfo(sys: Sys): ImageInfo {
   if (typeof raw.flavour !== "string" || typeof raw.qemu !== "string") {
     throw new Error(`${IMAGE_INFO} lacks "flavour" or "qemu"`);
   }
-  return { flavour: raw.flavour, qemu: raw.qemu };
+  if (raw.qmpProxy !== undefined && typeof raw.qmpProxy !== "string") throw new Error(`${IMAGE_INFO}: "qmpProxy" is not a path`);
+  return { flavour: raw.flavour, qemu: raw.qemu, qmpProxy: raw.qmpProxy };
 }

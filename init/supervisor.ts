@@ -44,6 +44,7 @@ export class Supervisor {
   private configProblems: string[] = [];
   qemu: Service | undefined;
   shell: Service | undefined;
+  qmpProxy: Service | undefined;
 
   constructor(
     private readonly d: SupervisorDeps,
@@ -53,6 +54,7 @@ export class Supervisor {
   publish(): Promise<void> {
     const other: HealthInput["other"] = {};
     if (this.shell) other["debug-shell"] = this.shell.record;
+    if (this.qmpProxy) other["qmp-proxy"] = this.qmpProxy.record;
     return this.d.health.publish(
       healthKeys({
         phase: this.phase,
@@ -147,6 +149,24 @@ export class Supervisor {
     });
   }
 
+  /**
+   * On Xen, libxl reaches QEMU's QMP through vchan: vchan-socket-proxy in server mode connects to
+   * libxl's monitor socket whenever dom0 connects. It serves one connection at a time, so it runs
+   * for the stubdom's lifetime and is restarted whenever it ends.
+   */
+  startQmpProxy(argv: string[], logFd: number): void {
+    this.qmpProxy = new Service(this.d.sys, this.d.reaper, {
+      name: "qmp-proxy",
+      policy: { ...defaultPolicy, restart: "always" },
+      launch: () => this.d.sys.spawn(argv, { fds: [-1, logFd, logFd] }),
+      onChange: (rec) => {
+        if (rec.state === "failed") this.d.log.error(`qmp-proxy: ${rec.error ?? "failed"}`);
+        void this.publish();
+      },
+    });
+    this.qmpProxy.start();
+  }
+
   private setShell(enabled: boolean, fd: number): void {
     if (enabled && !this.shell) {
       this.shell = new Service(this.d.sys, this.d.reaper, {
@@ -172,6 +192,7 @@ export class Supervisor {
     this.qmpTimer?.cancel();
     await this.publish();
     await this.shell?.stop();
+    await this.qmpProxy?.stop();
     await this.qemu?.stop();
     await this.publish();
     this.d.log.info("shutdown: services stopped; syncing and powering off");

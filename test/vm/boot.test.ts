@@ -48,4 +48,22 @@ test("the supervisor logs to hvc0, not only to the kernel console", async () => 
   await ds.vm.hvc[0].lines.waitFor(/qemu: pid [0-9]+ answers QMP/, 30_000);
 });
 
+test("a debug shell enabled live by a dom0 config key answers on hvc0", async () => {
+  assert.ok(ds);
+  await ds.xs.write(`/local/domain/${DEMO.stubdom}/stubdom/config/debug-shell`, "1");
+  await ds.vm.hvc[0].lines.waitFor(/debug shell enabled on hvc0/, 30_000);
+  await ds.vm.hvc[0].lines.waitFor(/stubdom# /, 30_000);
+  ds.vm.hvc[0].send("echo shell-says-$((6*7))\n");
+  await ds.vm.hvc[0].lines.waitFor(/^shell-says-42/, 30_000);
+});
+
+test("control/shutdown = poweroff stops QEMU in order and powers the stubdom off", async () => {
+  assert.ok(ds);
+  await ds.xs.write(`/local/domain/${DEMO.stubdom}/control/shutdown`, "poweroff");
+  await ds.vm.hvc[0].lines.waitFor(/shutdown: control\/shutdown = poweroff/, 30_000);
+  const exit = await Promise.race([ds.vm.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error("the stubdom VM did not power off")), 60_000))]);
+  assert.is(exit.code, 0, "QEMU exits 0 when its guest powers off");
+  assert.match(ds.vm.console.lines.all, /reboot: Power down/);
+});
+
 test.run();
