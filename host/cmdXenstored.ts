@@ -1,19 +1,56 @@
 // `stubdomctl xenstored --socket PATH`: the development daemon in the foreground.
-import { parseArgs } from "node:util";
+import { connect } from "node:net";
+import { CliError, EXIT, EXIT_CODES_HELP, parseFlags, usageError } from "./cmdArgs.ts";
 import { XenStoreServer } from "./xenstored/server.ts";
 
-export async function xenstoredCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { socket: { type: "string" }, help: { type: "boolean", short: "h" } } });
-  if (values.help || !values.socket) {
-    process.stdout.write("usage: stubdomctl xenstored --socket PATH\n");
-    return values.help ? 0 : 2;
-  }
-  const server = new XenStoreServer((line) => console.log(line));
-  await server.listen(values.socket, 0);
-  console.log(`xenstored: serving ${values.socket} (dom0); XENSTORED_PATH=${values.socket} xenstore-ls works against it`);
-  await new Promise<void>((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
+export const XENSTORED_HELP = `usage: stubdomctl xenstored --socket PATH [-v]
+
+Runs the development XenStore daemon (tree, permissions, watches, transactions, quotas, SET_TARGET)
+in the foreground on the unix socket PATH, where every connection is dom0, until interrupted.
+Xen's own clients work against it: XENSTORED_PATH=PATH xenstore-ls.
+Prints one line once it serves; refuses a PATH where a daemon already answers.
+
+options:
+  --socket PATH   the socket to listen on
+  -v, --verbose   log each connection
+  -h, --help      this text
+
+${EXIT_CODES_HELP}`;
+
+/** Whether something accepts connections at `path` already. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(path);
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => resolve(false));
   });
+}
+
+export async function xenstoredCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags("xenstored", args, { socket: { type: "string" }, verbose: { type: "boolean", short: "v" } });
+  if (values.help) {
+    process.stdout.write(XENSTORED_HELP);
+    return EXIT.ok;
+  }
+  const path = values.socket;
+  if (!path) throw usageError("--socket PATH is required");
+  if (await answers(path)) throw new CliError(`a daemon already answers at ${path}`, EXIT.failed);
+  const server = new XenStoreServer(values.verbose ? (line) => console.log(line) : undefined);
+  // Listen before the first await that could let a signal in, and stop on the first signal.
+  const stopped = new Promise<void>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
+  });
+  try {
+    await server.listen(path, 0);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? /\b(E[A-Z]+)\b/.exec((e as Error).message)?.[1] ?? (e as Error).message;
+    throw new CliError(`cannot listen on ${path} (${reason})`, EXIT.failed);
+  }
+  console.log(`xenstored: serving ${path} (dom0); XENSTORED_PATH=${path} xenstore-ls works against it`);
+  await stopped;
   await server.close();
-  return 0;
+  return EXIT.ok;
 }

@@ -5,11 +5,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { LineStream } from "./lineStream.ts";
 import type { XenStoreServer } from "./xenstored/server.ts";
 
 export const HVC_COUNT = 4;
+
+/** util-linux's setpriv (Debian: always there), for --pdeathsig. */
+const SETPRIV = "/usr/bin/setpriv";
 
 export interface DevVmOptions {
   kernel: string;
@@ -28,21 +31,29 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** How much of a console's past output an attaching terminal is shown first. */
+export const ATTACH_BACKLOG_BYTES = 64 * 1024;
+
 class ConsoleEndpoint {
   readonly lines: LineStream;
   private socket: Socket | undefined;
   private readonly server: Server;
+  private attachServer: Server | undefined;
+  private attached: Socket | undefined;
 
   constructor(
     readonly path: string,
-    name: string,
+    readonly name: string,
   ) {
     this.lines = new LineStream(name);
     rmSync(path, { force: true });
     this.server = createServer((sock) => {
       this.socket = sock;
       sock.setEncoding("latin1");
-      sock.on("data", (s: string) => this.lines.push(s));
+      sock.on("data", (s: string) => {
+        this.lines.push(s);
+        this.attached?.write(Buffer.from(s, "latin1"));
+      });
       sock.on("error", () => undefined);
     });
   }
@@ -54,7 +65,7 @@ class ConsoleEndpoint {
     });
   }
 
-  send(text: string): void {
+  send(text: string | Uint8Array): void {
     this.socket?.write(text);
   }
 
@@ -63,9 +74,37 @@ class ConsoleEndpoint {
     return this.socket;
   }
 
+  /**
+   * Serves `path` for `stubdomctl console`: one terminal at a time sees the backlog, then the
+   * console's output live, and what it types goes to the console. A second one is told and closed.
+   */
+  serveAttach(path: string): Promise<void> {
+    rmSync(path, { force: true });
+    const server = createServer((term) => {
+      term.on("error", () => undefined);
+      if (this.attached) {
+        term.end(`stubdomctl: ${this.name} already has a console attached\n`);
+        return;
+      }
+      this.attached = term;
+      term.write(Buffer.from(this.lines.all.slice(-ATTACH_BACKLOG_BYTES), "latin1"));
+      term.on("data", (b: Buffer) => this.socket?.write(b));
+      term.on("close", () => {
+        if (this.attached === term) this.attached = undefined;
+      });
+    });
+    this.attachServer = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, resolve);
+    });
+  }
+
   close(): void {
     this.socket?.destroy();
+    this.attached?.destroy();
     this.server.close();
+    this.attachServer?.close();
   }
 }
 
@@ -111,7 +150,12 @@ export class DevVm {
   private async launch(): Promise<void> {
     await Promise.all([this.console.listen(), ...this.hvc.map((h) => h.listen())]);
     await this.opts.xenstore.listen(this.xenstoreSocket, this.opts.domid);
-    const child = spawn(this.opts.qemu ?? "qemu-system-x86_64", this.args(), { stdio: ["ignore", "ignore", "pipe"] });
+    const qemu = this.opts.qemu ?? "qemu-system-x86_64";
+    // setpriv execs QEMU with the parent-death signal set: it dies with us even if we are killed
+    // outright (SIGKILL, a crash), when no handler of ours gets to stop it. Its own session keeps
+    // a terminal's Ctrl-C for us, so stop() ends it in order.
+    const [file, args] = existsSync(SETPRIV) ? [SETPRIV, ["--pdeathsig", "KILL", "--", qemu, ...this.args()]] : [qemu, this.args()];
+    const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe"], detached: existsSync(SETPRIV) });
     this.child = child;
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (s: string) => this.stderr.push(s));

@@ -3,6 +3,15 @@
 
 export class TimeoutError extends Error {}
 
+/** `p`, or a TimeoutError saying `what` after `ms`; the timer never outlives the race. */
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class LineStream {
   private text = "";
   private partial = "";

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const TIERS = ["unit", "engine", "native", "vm"] as const;
+const TIERS = ["unit", "cli", "engine", "native", "vm"] as const;
 
 interface FileResult {
   file: string;

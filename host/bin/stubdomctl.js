@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Runs host/cli.ts through tsx's loader, from any working directory.
-import { spawnSync } from "node:child_process";
+// Runs host/cli.ts in this process, through tsx's loader, from any working directory. In this
+// process (not a child) so that a signal sent to this pid reaches the command's own handlers.
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { register } from "tsx/esm/api";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const loader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href;
-const r = spawnSync(process.execPath, ["--import", loader, join(root, "host", "cli.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+register();
+const { runCli } = await import(pathToFileURL(join(root, "host", "cli.ts")).href);
+await runCli(process.argv.slice(2));

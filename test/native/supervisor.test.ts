@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { outputs } from "../../host/build.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
+import { bounded } from "../../host/lineStream.ts";
 import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
 import { NativeStubdom, SHARED } from "../support/nativeStubdom.ts";
 
@@ -75,7 +76,7 @@ test("SIGTERM stops QEMU in order and powers the namespace off", async () => {
   s = await NativeStubdom.start({ rootfs: outputs.devRootfs, seed: seed(demoArgv) });
   await s.waitHealth("state", (v) => v === "running", BOUND);
   process.kill(s.initHostPid(), "SIGTERM");
-  const exit = await Promise.race([s.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error("PID 1 did not power off")), BOUND))]);
+  const exit = await bounded(s.exited, BOUND, "PID 1 did not power off");
   assert.ok(exit.code !== null || exit.signal !== null);
   assert.match(s.console.all, /shutdown: SIGTERM/);
   assert.match(s.console.all, /shutdown: services stopped; syncing and powering off/);

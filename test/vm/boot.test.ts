@@ -9,6 +9,7 @@ import { outputs } from "../../host/build.ts";
 import { DEMO, demoArgv } from "../../host/demo.ts";
 import { DevStubdom } from "../../host/devStubdom.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
+import { bounded } from "../../host/lineStream.ts";
 
 const BOOT_BOUND_MS = 180_000;
 const run = promisify(execFile);
@@ -61,7 +62,7 @@ test("control/shutdown = poweroff stops QEMU in order and powers the stubdom off
   assert.ok(ds);
   await ds.xs.write(`/local/domain/${DEMO.stubdom}/control/shutdown`, "poweroff");
   await ds.vm.hvc[0].lines.waitFor(/shutdown: control\/shutdown = poweroff/, 30_000);
-  const exit = await Promise.race([ds.vm.exited, new Promise<never>((_, rej) => setTimeout(() => rej(new Error("the stubdom VM did not power off")), 60_000))]);
+  const exit = await bounded(ds.vm.exited, 60_000, "the stubdom VM did not power off");
   assert.is(exit.code, 0, "QEMU exits 0 when its guest powers off");
   assert.match(ds.vm.console.lines.all, /reboot: Power down/);
 });
