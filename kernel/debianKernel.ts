@@ -14,6 +14,8 @@ export interface KernelBuild {
   vmlinuz: string;
   /** `<dir>/lib/modules/<release>` with modules.dep. */
   modulesDir: string;
+  /** The kernel's .config, as Debian ships it in /boot. */
+  config: string;
 }
 
 const run = (cmd: string, args: string[], cwd?: string): string =>
@@ -32,13 +34,15 @@ export function resolveCloudKernel(meta = "linux-image-cloud-amd64"): { pkg: str
 export function debianKernel(log: (s: string) => void = () => undefined): KernelBuild {
   const { pkg, version } = resolveCloudKernel();
   const release = pkg.replace(/^linux-image-/, "");
-  const entry = cacheEntry("kernel", inputHash([pkg, version]));
+  // "with-config": entries made before the .config was kept lack it.
+  const entry = cacheEntry("kernel", inputHash([pkg, version, "with-config"]));
   const result: KernelBuild = {
     release,
     package: pkg,
     version,
     vmlinuz: join(entry.dir, "vmlinuz"),
     modulesDir: join(entry.dir, "lib/modules", release),
+    config: join(entry.dir, "config"),
   };
   if (entry.hit) {
     log(`kernel: ${pkg} ${version} (cached)`);
@@ -53,6 +57,7 @@ export function debianKernel(log: (s: string) => void = () => undefined): Kernel
     run("dpkg-deb", ["-x", deb, "x"], work);
     run("depmod", ["-b", join(work, "x"), release]);
     cpSync(join(work, "x/boot", `vmlinuz-${release}`), result.vmlinuz);
+    cpSync(join(work, "x/boot", `config-${release}`), result.config);
     cpSync(join(work, "x/lib/modules", release), result.modulesDir, { recursive: true });
     if (!existsSync(join(result.modulesDir, "modules.dep"))) throw new Error(`depmod wrote no modules.dep for ${release}`);
     writeFileSync(entry.stamp, `${pkg} ${version}\n`);

@@ -1,19 +1,39 @@
-// The image flavours, built from one manifest: `dev` runs under QEMU without Xen, with Debian's
-// qemu-system-x86_64 (TCG) as the device model and a boot-sector demo guest.
+// The image flavours, from one manifest:
+// - xen: what a stock Xen host runs as the stubdom: the init, busybox, the Xen kernel modules, the
+//   device model for Xen (a pluggable QemuSource), vchan-socket-proxy and the libraries they link;
+// - dev: the same plus what dev mode needs without Xen: the virtio modules, Debian's
+//   qemu-system-x86_64 (TCG) as the device model, and the boot-sector demo guest.
 import { readFileSync } from "node:fs";
 import { loadOrder, moduleName, parseModulesDep } from "../kernel/modulesDep.ts";
-import { devModules, moduleParams } from "../kernel/moduleSets.ts";
+import { devModules, moduleParams, xenModules } from "../kernel/moduleSets.ts";
 import type { KernelBuild } from "../kernel/debianKernel.ts";
-import { baseItems, busyboxItems, type ManifestItem } from "./manifest.ts";
+import { qemuItems, type QemuSource } from "../qemu/qemuSource.ts";
+import { VCHAN_SOCKET_PROXY } from "../qemu/debianXen.ts";
+import type { Layer } from "./debianPackages.ts";
+import { BUILD, baseItems, busyboxItems, manifestFs, type Manifest, type ManifestItem } from "./manifest.ts";
 
 export interface FlavourInputs {
   stubjs: string;
   initBundle: string;
   kernel: KernelBuild;
+  /** The device model on Xen: Debian's qemu-system-xen today, a lean build later. */
+  xenQemu: QemuSource;
+  /** Debian's Xen packages: vchan-socket-proxy and the Xen libraries. */
+  xenLayers: Layer[];
+}
+
+export interface DevInputs {
+  qemu: QemuSource;
   demoGuest: Uint8Array;
 }
 
+export const DEMO_GUEST_PATH = "/usr/share/stubdom/demo-guest.img";
+export const IMAGE_INFO_PATH = "etc/stubdom/image.json";
+
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** The kernel's layer: its modules come from the unpacked kernel package. */
+export const kernelLayer = (kernel: KernelBuild): Layer => ({ dir: kernel.modulesDir, package: kernel.package, version: kernel.version });
 
 /** The kernel modules in load order, and the list file the init reads. */
 export function moduleItems(kernel: KernelBuild, wanted: readonly string[]): ManifestItem[] {
@@ -32,26 +52,56 @@ export function moduleItems(kernel: KernelBuild, wanted: readonly string[]): Man
 
 function runtimeItems(inputs: FlavourInputs): ManifestItem[] {
   return [
-    { kind: "host", image: "init", host: inputs.stubjs, group: "runtime+init", mode: 0o755 },
-    { kind: "host", image: "lib/stubdom/init.js", host: inputs.initBundle, group: "runtime+init", mode: 0o644 },
+    { kind: "host", image: "init", host: inputs.stubjs, group: "runtime+init", mode: 0o755, package: BUILD },
+    { kind: "host", image: "lib/stubdom/init.js", host: inputs.initBundle, group: "runtime+init", mode: 0o644, package: BUILD },
   ];
 }
 
-export const DEV_QEMU = "/usr/bin/qemu-system-x86_64";
-export const DEMO_GUEST_PATH = "/usr/share/stubdom/demo-guest.img";
+function imageInfoItem(info: Manifest["imageInfo"]): ManifestItem {
+  return { kind: "data", image: IMAGE_INFO_PATH, data: text(JSON.stringify(info) + "\n"), group: "config" };
+}
 
-export function devFlavour(inputs: FlavourInputs): ManifestItem[] {
-  return [
-    ...baseItems,
-    ...runtimeItems(inputs),
-    ...busyboxItems(),
-    ...moduleItems(inputs.kernel, devModules),
-    { kind: "data", image: "etc/stubdom/image.json", data: text(JSON.stringify({ flavour: "dev", qemu: DEV_QEMU }) + "\n"), group: "config" },
-    // QEMU finds its TCG accelerator module and firmware relative to its own path (<bindir>/../).
-    { kind: "host", image: DEV_QEMU.slice(1), host: DEV_QEMU, group: "qemu", mode: 0o755, elf: true },
-    { kind: "host", image: "usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so", host: "/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so", group: "qemu", mode: 0o644, elf: true },
-    { kind: "host", image: "usr/share/seabios/bios-256k.bin", host: "/usr/share/seabios/bios-256k.bin", group: "qemu-data", mode: 0o644 },
-    { kind: "host", image: "usr/share/qemu/kvmvapic.bin", host: "/usr/share/qemu/kvmvapic.bin", group: "qemu-data", mode: 0o644 },
-    { kind: "data", image: DEMO_GUEST_PATH.slice(1), data: inputs.demoGuest, group: "demo-guest" },
-  ];
+const uniqueLayers = (layers: readonly Layer[]): Layer[] => [...new Map(layers.map((l) => [l.dir, l])).values()];
+
+export function xenManifest(inputs: FlavourInputs): Manifest {
+  const layers = uniqueLayers([...inputs.xenQemu.layers, ...inputs.xenLayers, kernelLayer(inputs.kernel)]);
+  const fs = manifestFs(layers);
+  const imageInfo = { flavour: "xen", qemu: inputs.xenQemu.binary, qmpProxy: VCHAN_SOCKET_PROXY };
+  return {
+    flavour: "xen",
+    imageInfo,
+    layers,
+    sources: { qemu: inputs.xenQemu.description, kernel: `${inputs.kernel.package} ${inputs.kernel.version}` },
+    items: [
+      ...baseItems,
+      ...runtimeItems(inputs),
+      ...busyboxItems(),
+      ...moduleItems(inputs.kernel, xenModules),
+      ...qemuItems(inputs.xenQemu, fs, { binary: "qemu", data: "firmware" }),
+      { kind: "host", image: VCHAN_SOCKET_PROXY.slice(1), host: fs.hostPath(fs.realpath(VCHAN_SOCKET_PROXY)), group: "xen-tools", mode: 0o755, elf: true },
+      imageInfoItem(imageInfo),
+    ],
+  };
+}
+
+/** The xen manifest, plus dev mode's modules, QEMU and demo guest; its image.json names the dev QEMU. */
+export function devManifest(inputs: FlavourInputs, dev: DevInputs): Manifest {
+  const xen = xenManifest(inputs);
+  const layers = uniqueLayers([...xen.layers, ...dev.qemu.layers]);
+  const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary };
+  const replaced = new Set([IMAGE_INFO_PATH, "etc/stubdom/modules"]);
+  const xenModuleFiles = new Set(xen.items.filter((i) => i.kind === "host" && i.group === "kernel-modules").map((i) => i.image));
+  return {
+    flavour: "dev",
+    imageInfo,
+    layers,
+    sources: { ...xen.sources, devQemu: dev.qemu.description },
+    items: [
+      ...xen.items.filter((i) => !replaced.has(i.image) && !xenModuleFiles.has(i.image)),
+      ...moduleItems(inputs.kernel, devModules),
+      ...qemuItems(dev.qemu, manifestFs(layers), { binary: "dev-qemu", data: "firmware" }),
+      { kind: "data", image: DEMO_GUEST_PATH.slice(1), data: dev.demoGuest, group: "demo-guest" },
+      imageInfoItem(imageInfo),
+    ],
+  };
 }

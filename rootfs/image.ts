@@ -1,57 +1,79 @@
-// Turns a manifest into a cpio newc initramfs (gzip without a timestamp) and a per-file report.
-import { readFileSync, statSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+// Turns a manifest into a cpio newc initramfs (compressed reproducibly) and the list of its files
+// with their sizes, groups and packages.
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { compress, type Compression } from "./compress.ts";
 import { writeCpio, type CpioEntry } from "./cpio.ts";
+import { dpkgOwners, installedVersions, isUnder, type Layer } from "./debianPackages.ts";
 import { libraryClosure } from "./libraryClosure.ts";
-import type { Group, ManifestItem } from "./manifest.ts";
+import { BUILD, manifestFs, type Group, type Manifest, type ManifestItem } from "./manifest.ts";
 
 export interface ImageFile {
   path: string;
   size: number;
   group: Group;
-  source: string;
+  /** The Debian package it came from, or "build". */
+  package: string;
+  /** The host file it was copied from (absent for bytes made by the build). */
+  host?: string;
 }
 
 export interface Image {
   cpio: Uint8Array;
-  gz: Uint8Array;
+  compressed: Uint8Array;
+  compression: Compression;
   files: ImageFile[];
+  symlinks: { path: string; target: string }[];
 }
 
 export class MissingLibraryError extends Error {}
 
-/** Adds the shared libraries every ELF item needs; a library that cannot be found is an error. */
-export function withLibraries(items: readonly ManifestItem[]): ManifestItem[] {
-  const roots = items.flatMap((i) => (i.kind === "host" && i.elf ? [i.host] : []));
-  const closure = libraryClosure(roots);
+/**
+ * The manifest's items plus the shared libraries every ELF item needs, searched through the
+ * manifest's layers over the host as ld.so will search the image; a library not found is an error.
+ */
+export function withLibraries(manifest: Manifest): ManifestItem[] {
+  const fs = manifestFs(manifest.layers);
+  const elves = manifest.items.flatMap((i) => (i.kind === "host" && i.elf ? [i] : []));
+  for (const item of elves) {
+    const found = fs.exists(`/${item.image}`) ? fs.hostPath(fs.realpath(`/${item.image}`)) : undefined;
+    if (found === undefined || realpathSync(found) !== realpathSync(item.host)) {
+      throw new Error(`${item.image}: its libraries are searched from /${item.image} in the layers, which is ${found ?? "absent"}, not ${item.host}`);
+    }
+  }
+  const closure = libraryClosure(elves.map((i) => `/${i.image}`), fs);
   if (closure.missing.length > 0) {
     throw new MissingLibraryError(`missing shared libraries: ${closure.missing.map((m) => `${m.lib} (needed by ${m.neededBy})`).join(", ")}`);
   }
-  const present = new Set(items.map((i) => i.image));
+  const present = new Set(manifest.items.map((i) => i.image));
   const libs: ManifestItem[] = [...closure.files]
     .filter(([image]) => !present.has(image))
     .map(([image, host]) => ({ kind: "host", image, host, group: "libraries", mode: 0o755 }));
-  return [...items, ...libs];
+  return [...manifest.items, ...libs];
 }
 
-export function buildImage(items: readonly ManifestItem[]): Image {
+export function buildImage(items: readonly ManifestItem[], compression: Compression = "gzip"): Image {
   const entries: CpioEntry[] = [];
-  const files: ImageFile[] = [];
+  const files: Omit<ImageFile, "package">[] = [];
+  const explicit = new Map<string, string>();
+  const symlinks: Image["symlinks"] = [];
   for (const item of items) {
     switch (item.kind) {
       case "host": {
         const data = readFileSync(item.host);
         const mode = item.mode ?? statSync(item.host).mode & 0o777;
         entries.push({ path: item.image, kind: "file", mode, data });
-        files.push({ path: item.image, size: data.length, group: item.group, source: item.host });
+        files.push({ path: item.image, size: data.length, group: item.group, host: item.host });
+        if (item.package) explicit.set(item.image, item.package);
         break;
       }
       case "data":
         entries.push({ path: item.image, kind: "file", mode: item.mode ?? 0o644, data: item.data });
-        files.push({ path: item.image, size: item.data.length, group: item.group, source: "build" });
+        files.push({ path: item.image, size: item.data.length, group: item.group });
+        explicit.set(item.image, BUILD);
         break;
       case "symlink":
         entries.push({ path: item.image, kind: "symlink", target: item.target });
+        symlinks.push({ path: item.image, target: item.target });
         break;
       case "dir":
         entries.push({ path: item.image, kind: "dir", mode: item.mode });
@@ -62,12 +84,41 @@ export function buildImage(items: readonly ManifestItem[]): Image {
     }
   }
   const cpio = writeCpio(entries);
-  return { cpio, gz: gzipSync(cpio, { level: 9 }), files: files.sort((a, b) => (a.path < b.path ? -1 : 1)) };
+  const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return {
+    cpio,
+    compressed: compress(cpio, compression),
+    compression,
+    files: files.map((f) => ({ ...f, package: explicit.get(f.path) ?? "" })).sort(byPath),
+    symlinks: symlinks.sort(byPath),
+  };
+}
+
+/**
+ * Fills in each file's package: the one named by its item, else the layer it lies in (an unpacked
+ * .deb, the kernel's modules), else the installed package owning it (`dpkg -S`). Returns the
+ * version of every package named.
+ */
+export function attributePackages(files: ImageFile[], layers: readonly Layer[]): Map<string, string> {
+  const versions = new Map<string, string>();
+  const unowned: ImageFile[] = [];
+  for (const f of files) {
+    if (f.package !== "") continue;
+    const layer = f.host === undefined ? undefined : layers.find((l) => isUnder(f.host!, l.dir));
+    if (layer) {
+      f.package = layer.package;
+      versions.set(layer.package, layer.version);
+    } else unowned.push(f);
+  }
+  const owners = dpkgOwners(unowned.map((f) => realpathSync(f.host!)));
+  for (const f of unowned) f.package = owners.get(realpathSync(f.host!)) ?? "";
+  for (const [name, version] of installedVersions([...new Set(owners.values())])) versions.set(name, version);
+  return new Map([...versions].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Bytes per purpose group, largest first. */
 export function sizeByGroup(files: readonly ImageFile[]): [Group, number][] {
   const totals = new Map<Group, number>();
   for (const f of files) totals.set(f.group, (totals.get(f.group) ?? 0) + f.size);
-  return [...totals].sort((a, b) => b[1] - a[1]);
+  return [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 }

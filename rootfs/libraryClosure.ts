@@ -1,5 +1,6 @@
 // The shared libraries a set of programs needs at run time, found the way ld.so finds them,
-// by reading ELF headers from the host filesystem (never by running ldd or the programs).
+// by reading ELF headers (never by running ldd or the programs). Paths are image paths; the
+// filesystem answering them may be the host, host trees stacked as layers, or a built image.
 
 import { readFileSync, realpathSync, existsSync } from "node:fs";
 import { posix } from "node:path";
@@ -11,12 +12,14 @@ export type ClosureFs = {
   readFile(path: string): Uint8Array | undefined;
   realpath(path: string): string;
   exists(path: string): boolean;
+  /** The host file behind a resolved path (absent: the path itself, as on the host's own tree). */
+  hostPath?(realPath: string): string;
 };
 
 export type MissingLibrary = { lib: string; neededBy: string };
 
 export type LibraryClosure = {
-  /** Image path (no leading slash) -> real host file to copy there. */
+  /** Image path (no leading slash) -> the host file to copy there (symlinks resolved). */
   files: Map<string, string>;
   missing: MissingLibrary[];
 };
@@ -38,15 +41,15 @@ export const hostFs: ClosureFs = {
   exists: (path) => existsSync(path),
 };
 
-/** A loaded ELF object: where it is on the host and the directory $ORIGIN means for it. */
-type LoadedObject = { hostPath: string; origin: string; elf: ElfDynamic };
+/** A loaded ELF object: the path it was loaded by and the directory $ORIGIN means for it. */
+type LoadedObject = { path: string; origin: string; elf: ElfDynamic };
 
 export function libraryClosure(roots: readonly string[], fs: ClosureFs = hostFs): LibraryClosure {
   const files = new Map<string, string>();
   const missing: MissingLibrary[] = [];
   // The executable's $ORIGIN is the directory of /proc/self/exe, which the kernel fully resolves.
   const queue: LoadedObject[] = roots.map((root) => ({
-    elf: readRoot(fs, root), hostPath: root, origin: posix.dirname(fs.realpath(root)),
+    elf: readRoot(fs, root), path: root, origin: posix.dirname(fs.realpath(root)),
   }));
   // ld.so is loaded before anything else and matches later DT_NEEDED names against its soname,
   // so libc's "ld-linux-x86-64.so.2" is satisfied by the interpreter, not a second copy.
@@ -56,12 +59,12 @@ export function libraryClosure(roots: readonly string[], fs: ClosureFs = hostFs)
     if (interpreter === undefined || files.has(imagePathOf(interpreter))) continue;
     const found = loadCandidate(fs, interpreter);
     if (!found) {
-      missing.push({ lib: interpreter, neededBy: root.hostPath });
+      missing.push({ lib: interpreter, neededBy: root.path });
       continue;
     }
-    files.set(imagePathOf(interpreter), fs.realpath(interpreter));
+    files.set(imagePathOf(interpreter), hostFileOf(fs, interpreter));
     interpreterSonames.add(found.soname ?? posix.basename(interpreter));
-    queue.push({ hostPath: interpreter, origin: posix.dirname(fs.realpath(interpreter)), elf: found });
+    queue.push({ path: interpreter, origin: posix.dirname(fs.realpath(interpreter)), elf: found });
   }
 
   for (let next = queue.shift(); next; next = queue.shift()) {
@@ -69,30 +72,30 @@ export function libraryClosure(roots: readonly string[], fs: ClosureFs = hostFs)
       if (interpreterSonames.has(name)) continue;
       const found = findLibrary(fs, name, next);
       if (!found) {
-        missing.push({ lib: name, neededBy: next.hostPath });
+        missing.push({ lib: name, neededBy: next.path });
         continue;
       }
       if (files.has(found.imagePath)) continue;
-      files.set(found.imagePath, fs.realpath(found.hostPath));
-      queue.push({ hostPath: found.hostPath, origin: posix.dirname(`/${found.imagePath}`), elf: found.elf });
+      files.set(found.imagePath, hostFileOf(fs, found.path));
+      queue.push({ path: found.path, origin: posix.dirname(`/${found.imagePath}`), elf: found.elf });
     }
   }
   return { files, missing };
 }
 
-type FoundLibrary = { hostPath: string; imagePath: string; elf: ElfDynamic };
+type FoundLibrary = { path: string; imagePath: string; elf: ElfDynamic };
 
 function findLibrary(fs: ClosureFs, name: string, neededBy: LoadedObject): FoundLibrary | undefined {
   // A name with a slash is a path ld.so opens as is, without searching.
   if (name.includes("/")) {
     const elf = name.startsWith("/") ? loadCandidate(fs, name) : undefined;
-    return elf && { hostPath: name, imagePath: imagePathOf(name), elf };
+    return elf && { path: name, imagePath: imagePathOf(name), elf };
   }
   for (const dir of [...expandRunpath(neededBy), ...DEFAULT_LIBRARY_DIRS]) {
-    const hostPath = `${dir.replace(/\/+$/, "")}/${name}`;
-    const elf = loadCandidate(fs, hostPath);
+    const path = `${dir.replace(/\/+$/, "")}/${name}`;
+    const elf = loadCandidate(fs, path);
     // The image keeps the resolved directory (/lib -> usr/lib on merged-/usr Debian) but the soname as leaf.
-    if (elf) return { hostPath, imagePath: imagePathOf(posix.join(fs.realpath(dir), name)), elf };
+    if (elf) return { path, imagePath: imagePathOf(posix.join(fs.realpath(dir), name)), elf };
   }
   return undefined;
 }
@@ -125,6 +128,11 @@ function readRoot(fs: ClosureFs, path: string): ElfDynamic {
     if (error instanceof ElfError) throw new ElfError(`${path}: ${error.reason}`);
     throw error;
   }
+}
+
+function hostFileOf(fs: ClosureFs, path: string): string {
+  const real = fs.realpath(path);
+  return fs.hostPath ? fs.hostPath(real) : real;
 }
 
 function imagePathOf(absolutePath: string): string {

@@ -1,16 +1,45 @@
 // What goes into a stubdom image, as data: each item says where it lands in the image, where it
 // comes from, and which purpose group it is counted under in the size report.
+import { layeredFs, type LayeredFs } from "./closureFs.ts";
+import type { Layer } from "./debianPackages.ts";
 
-export type Group = "runtime+init" | "busybox" | "qemu" | "qemu-data" | "libraries" | "kernel-modules" | "config" | "demo-guest";
+/** Purpose groups of the size report. */
+export const GROUPS = [
+  "qemu", "libraries", "firmware", "kernel-modules", "busybox", "runtime+init", "xen-tools", "dev-qemu", "demo-guest", "config",
+] as const;
+export type Group = (typeof GROUPS)[number];
+
+/** The package of files the build itself makes (the runtime, the init bundle, config). */
+export const BUILD = "build";
 
 export type ManifestItem =
-  /** A host file copied in; `elf` ones also pull in their shared-library closure. */
-  | { kind: "host"; image: string; host: string; group: Group; mode?: number; elf?: boolean }
+  /**
+   * A host file copied in. `elf` ones also pull in their shared-library closure; their image path must
+   * lead, through the manifest's layers, to this same file. `package` overrides the provenance lookup.
+   */
+  | { kind: "host"; image: string; host: string; group: Group; mode?: number; elf?: boolean; package?: string }
   /** Bytes made by the build. */
   | { kind: "data"; image: string; data: Uint8Array; group: Group; mode?: number }
   | { kind: "symlink"; image: string; target: string; group: Group }
   | { kind: "dir"; image: string; mode: number }
   | { kind: "char"; image: string; mode: number; major: number; minor: number };
+
+export interface Manifest {
+  flavour: string;
+  /** Written to /etc/stubdom/image.json; the init reads `qemu` to know what to exec. */
+  imageInfo: { flavour: string; qemu: string; [key: string]: string };
+  items: ManifestItem[];
+  /**
+   * Host trees stacked over the host's own / (first wins) where libraries are searched and whose
+   * files have a known package: unpacked .debs, the kernel's modules.
+   */
+  layers: Layer[];
+  /** What each input is, for the manifest file: e.g. qemu -> "Debian qemu-system-xen 1:7.2...". */
+  sources: Record<string, string>;
+}
+
+/** The stacked trees an image's files and libraries come from, over the host's own /. */
+export const manifestFs = (layers: readonly Layer[]): LayeredFs => layeredFs([...layers.map((l) => l.dir), "/"]);
 
 /** The directories and device nodes every image has: the kernel opens dev/console before /init. */
 export const baseItems: readonly ManifestItem[] = [
@@ -24,7 +53,7 @@ export const BUSYBOX_APPLETS = ["sh", "ls", "cat", "ps", "ip", "brctl", "udhcpd"
 
 export function busyboxItems(host = "/bin/busybox"): ManifestItem[] {
   return [
-    { kind: "host", image: "bin/busybox", host, group: "busybox", mode: 0o755 },
+    { kind: "host", image: "bin/busybox", host, group: "busybox", mode: 0o755, elf: true },
     ...BUSYBOX_APPLETS.map((a): ManifestItem => ({ kind: "symlink", image: `bin/${a}`, target: "busybox", group: "busybox" })),
   ];
 }

@@ -15,6 +15,11 @@ const PACKAGES = [
   "util-linux", // unshare and nsenter for the native tier
   "iproute2", // ip netns and veth pairs: the native tier's PV NICs
   "tcpdump", // sees a packet cross a stubdom bridge in the native tier
+  "mmdebstrap", // the Xen test bed's Debian dom0 root, with bookworm-security in one pass (npm run test:xen)
+  "e2fsprogs", // mkfs.ext4 -d: the Xen test bed's dom0 root image
+  "libspice-server1", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
+  "libusb-1.0-0", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
+  "xz-utils", // xz for `npm run build -- --xz` rootfs images
 ];
 
 const fail = (sentence) => {

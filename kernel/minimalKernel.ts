@@ -1,0 +1,101 @@
+// Opt-in (not part of `npm run build` or CI): a minimal stubdom kernel with everything built in,
+// from Debian's linux-source-6.1 and the fragments in kernel/config/.
+//   tsx kernel/minimalKernel.ts [--config-only] [--no-dev] [--jobs N] [--out DIR]
+// Steps: unpack the linux-source .deb into the cache and its tarball next to it; `make allnoconfig`
+// with the fragments as KCONFIG_ALLCONFIG (so anything they do not name is off); check that
+// Kconfig kept every setting; then `make bzImage`. Writes <out>/bzImage and <out>/config.
+// Needs: build-essential bc bison flex libelf-dev (objtool), xz-utils; ~1.5 GB of disk.
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { cacheEntry, inputHash } from "../host/cache.ts";
+import { unpackDebs } from "../rootfs/debianPackages.ts";
+import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments } from "./configFragments.ts";
+
+export const SOURCE_PACKAGE = "linux-source-6.1";
+const TOOLS = ["gcc", "make", "bc", "bison", "flex"];
+
+export interface MinimalKernelOptions {
+  out: string;
+  configOnly: boolean;
+  dev: boolean;
+  jobs: number;
+  log: (line: string) => void;
+}
+
+/** Kconfig needs the compiler, flex and bison; the build also libelf (objtool). */
+function requireTools(building: boolean): void {
+  const missing = TOOLS.filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
+  if (building && !existsSync("/usr/include/gelf.h")) missing.push("libelf-dev");
+  if (missing.length > 0) throw new Error(`missing build tools: ${missing.join(" ")} (apt-get install build-essential bc bison flex libelf-dev)`);
+}
+
+/** The unpacked kernel tree for the package's candidate version, extracted once into the cache. */
+function sourceTree(log: (line: string) => void): string {
+  const [layer] = unpackDebs([SOURCE_PACKAGE], log);
+  const tarball = readdirSync(join(layer!.dir, "usr/src")).find((f) => /^linux-source-.*\.tar\.(xz|bz2|gz)$/.test(f));
+  if (!tarball) throw new Error(`${SOURCE_PACKAGE} has no tarball in /usr/src`);
+  const entry = cacheEntry("linux-source", inputHash([layer!.package, layer!.version]));
+  const tree = join(entry.dir, "tree");
+  if (entry.hit) return tree;
+  log(`kernel-min: extracting ${tarball}`);
+  const work = join(entry.dir, ".work");
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  execFileSync("tar", ["-xf", join(layer!.dir, "usr/src", tarball), "-C", work], { stdio: "inherit" });
+  const [top] = readdirSync(work);
+  rmSync(tree, { recursive: true, force: true });
+  renameSync(join(work, top!), tree);
+  rmSync(work, { recursive: true, force: true });
+  writeFileSync(entry.stamp, `${layer!.package} ${layer!.version}\n`);
+  return tree;
+}
+
+export function buildMinimalKernel(o: MinimalKernelOptions): { config: string; bzImage?: string } {
+  requireTools(!o.configOnly);
+  const tree = sourceTree(o.log);
+  const fragments = readFragments(undefined, (name) => o.dev || !name.includes("-dev"));
+  o.log(`kernel-min: fragments ${fragments.map((f) => f.name).join(" ")}`);
+  const wanted = mergeFragments(fragments);
+  const build = resolve(o.out, "obj");
+  mkdirSync(build, { recursive: true });
+  const allconfig = join(build, "stubdom.allconfig");
+  writeFileSync(allconfig, formatKconfig(wanted));
+  const make = (...args: string[]): void => {
+    execFileSync("make", ["-C", tree, `O=${build}`, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+  };
+  make(`KCONFIG_ALLCONFIG=${allconfig}`, "allnoconfig");
+  const dropped = droppedSettings(wanted, parseKconfig(readFileSync(join(build, ".config"), "utf8")));
+  if (dropped.length > 0) {
+    throw new Error(`Kconfig did not keep: ${dropped.map((d) => `${d.symbol}=${d.wanted} (got ${d.actual})`).join(", ")}`);
+  }
+  const config = join(o.out, "config");
+  copyFileSync(join(build, ".config"), config);
+  o.log(`kernel-min: ${config} keeps all ${wanted.size} settings`);
+  if (o.configOnly) return { config };
+  make(`-j${o.jobs}`, "bzImage");
+  const bzImage = join(o.out, "bzImage");
+  copyFileSync(join(build, "arch/x86/boot/bzImage"), bzImage);
+  o.log(`kernel-min: ${bzImage}`);
+  return { config, bzImage };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({
+    options: {
+      "config-only": { type: "boolean", default: false },
+      "no-dev": { type: "boolean", default: false },
+      jobs: { type: "string", default: String(cpus().length) },
+      out: { type: "string", default: "build/kernel-minimal" },
+    },
+  });
+  try {
+    buildMinimalKernel({ out: values.out!, configOnly: values["config-only"]!, dev: !values["no-dev"], jobs: Number(values.jobs), log: console.log });
+  } catch (e) {
+    console.error(`kernel-min: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

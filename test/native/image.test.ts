@@ -1,0 +1,161 @@
+// The real build, twice, into two temp dirs (separate processes, seconds apart): the outputs must
+// be byte-identical; then each image is checked by reading it: GNU cpio lists it, our reader
+// round-trips it, every ELF in it finds its whole library closure inside it, and its manifest
+// lists every file with its size and package.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { outputsIn, RESULTS_FILE, type Outputs } from "../../host/build.ts";
+import { debianKernel } from "../../kernel/debianKernel.ts";
+import { devModules, xenModules } from "../../kernel/moduleSets.ts";
+import { readCpio, writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
+import { isElf } from "../../rootfs/elf.ts";
+import { IMAGE_INFO_PATH } from "../../rootfs/flavours.ts";
+import { elfPaths, missingInImage } from "../../rootfs/imageCheck.ts";
+import type { ManifestFile } from "../../rootfs/manifestFile.ts";
+import { RESULTS_HEADING, resultsSection } from "../../rootfs/sizeReport.ts";
+
+const BUILD_BOUND_MS = 600_000;
+const MiB = 1024 * 1024;
+
+let work = "";
+let a: Outputs;
+
+function build(dir: string): void {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "host/build.ts", "--out", dir], { encoding: "utf8", timeout: BUILD_BOUND_MS });
+  if (r.status !== 0) throw new Error(`build into ${dir} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+}
+
+test.before(() => {
+  work = mkdtempSync(join(tmpdir(), "stubdom-image-"));
+  a = outputsIn(join(work, "a"));
+  build(join(work, "a"));
+  build(join(work, "b"));
+});
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+const flavours = () => [
+  { name: "xen", rootfs: a.xenRootfs, manifest: a.xenManifest },
+  { name: "dev", rootfs: a.devRootfs, manifest: a.devManifest },
+];
+const cache = new Map<string, { raw: Uint8Array; entries: CpioEntry[] }>();
+function image(rootfs: string): { raw: Uint8Array; entries: CpioEntry[] } {
+  let hit = cache.get(rootfs);
+  if (!hit) {
+    const raw = new Uint8Array(gunzipSync(readFileSync(rootfs)));
+    hit = { raw, entries: readCpio(raw) };
+    cache.set(rootfs, hit);
+  }
+  return hit;
+}
+const manifestOf = (path: string): ManifestFile => JSON.parse(readFileSync(path, "utf8")) as ManifestFile;
+
+test("two builds from the same inputs are byte-identical, file for file", () => {
+  const names = readdirSync(join(work, "a")).sort();
+  assert.equal(readdirSync(join(work, "b")).sort(), names);
+  assert.equal(names, Object.values(a).map((p) => p.slice(p.lastIndexOf("/") + 1)).sort(), "exactly the documented outputs");
+  for (const name of names) {
+    const x = readFileSync(join(work, "a", name));
+    const y = readFileSync(join(work, "b", name));
+    assert.ok(x.equals(y), `${name} differs between the two builds`);
+  }
+});
+
+test("GNU cpio lists each archive exactly as our reader reads it, and our writer rewrites it byte for byte", () => {
+  for (const f of flavours()) {
+    const { raw, entries } = image(f.rootfs);
+    const r = spawnSync("cpio", ["-i", "-t", "--quiet", "-H", "newc"], { input: raw, encoding: "utf8" });
+    assert.is(r.status, 0, `${f.name}: cpio -t failed: ${r.stderr}`);
+    assert.is(r.stderr, "", `${f.name}: cpio warned`);
+    assert.equal(r.stdout.trimEnd().split("\n"), entries.map((e) => e.path), f.name);
+    assert.equal(writeCpio(entries), raw, `${f.name}: round trip`);
+    assert.ok(entries.some((e) => e.path === "dev/console" && e.kind === "char" && e.major === 5 && e.minor === 1), `${f.name}: dev/console`);
+  }
+});
+
+test("every ELF in each image finds its interpreter and all its libraries inside the image", () => {
+  for (const f of flavours()) {
+    const { entries } = image(f.rootfs);
+    const m = manifestOf(f.manifest);
+    const elves = elfPaths(entries);
+    assert.ok(elves.includes(m.imageInfo.qemu), `${f.name}: ${m.imageInfo.qemu} is an ELF in the image`);
+    assert.ok(elves.includes(m.imageInfo.qmpProxy!), `${f.name}: ${m.imageInfo.qmpProxy}`);
+    assert.ok(elves.length > 20, `${f.name}: ${elves.length} ELF files`);
+    assert.equal(missingInImage(entries), [], f.name);
+  }
+});
+
+test("each manifest lists every file of its image with the right size, group and a package; image.json agrees", () => {
+  for (const f of flavours()) {
+    const { raw, entries } = image(f.rootfs);
+    const m = manifestOf(f.manifest);
+    const files = entries.flatMap((e) => (e.kind === "file" ? [{ path: e.path, size: e.data.length }] : []));
+    assert.equal(m.files.map(({ path, size }) => ({ path, size })), files, f.name);
+    assert.equal(m.files.filter((x) => x.package === "").map((x) => x.path), [], `${f.name}: files without a package`);
+    assert.equal(m.symlinks, entries.flatMap((e) => (e.kind === "symlink" ? [{ path: e.path, target: e.target }] : [])));
+    assert.is(m.unpacked, raw.length);
+    assert.is(m.compressed, readFileSync(f.rootfs).length);
+    for (const x of m.files) if (x.package !== "build") assert.ok(m.packages[x.package], `${f.name}: version of ${x.package}`);
+    const byPath = new Map(m.files.map((x) => [x.path, x]));
+    assert.is(byPath.get("init")?.package, "build");
+    assert.is(byPath.get("bin/busybox")?.package, "busybox-static");
+    assert.is(byPath.get(m.imageInfo.qmpProxy!.slice(1))?.package, "xen-utils-4.17");
+    assert.is(byPath.get("usr/libexec/xen-qemu-system-i386")?.package, "qemu-system-xen");
+    assert.is(byPath.get("usr/lib/x86_64-linux-gnu/libc.so.6")?.package, "libc6", "found through the /lib alias");
+    const info = entries.find((e) => e.path === IMAGE_INFO_PATH);
+    assert.ok(info?.kind === "file");
+    assert.equal(JSON.parse(new TextDecoder().decode(info.data)), m.imageInfo);
+    assert.is(m.imageInfo.flavour, f.name);
+  }
+});
+
+test("xen: Debian's Xen QEMU, its ROMs, the Xen modules only; dev: all of xen plus dev mode's QEMU, virtio and the demo guest", () => {
+  const xen = manifestOf(a.xenManifest);
+  const dev = manifestOf(a.devManifest);
+  assert.is(xen.imageInfo.qemu, "/usr/libexec/xen-qemu-system-i386");
+  assert.is(dev.imageInfo.qemu, "/usr/bin/qemu-system-x86_64");
+  const xenPaths = new Set(xen.files.map((f) => f.path));
+  for (const rom of ["usr/share/seabios/vgabios-stdvga.bin", "usr/share/seabios/vgabios-cirrus.bin", "usr/lib/ipxe/qemu/efi-rtl8139.rom"]) {
+    assert.ok(xenPaths.has(rom), rom);
+  }
+  assert.not.ok(xen.groups["dev-qemu"] || xen.groups["demo-guest"], "no dev parts in the xen image");
+  const modules = (m: ManifestFile): string[] => m.files.filter((f) => f.group === "kernel-modules").map((f) => f.path.replace(/^.*\//, "").replace(/\.ko$/, ""));
+  for (const mod of xenModules) assert.ok(modules(xen).includes(mod), `xen has ${mod}`);
+  assert.not.ok(modules(xen).includes("virtio_net"));
+  for (const mod of devModules) assert.ok(modules(dev).includes(mod), `dev has ${mod}`);
+  const devPaths = new Set(dev.files.map((f) => f.path));
+  assert.equal([...xenPaths].filter((p) => !devPaths.has(p)), [], "dev holds every xen file");
+  // The module list the init loads: in dependency order, files that exist, privcmd unrestricted.
+  const list = image(a.xenRootfs).entries.find((e) => e.path === "etc/stubdom/modules");
+  assert.ok(list?.kind === "file");
+  const lines = new TextDecoder().decode(list.data).trim().split("\n");
+  for (const line of lines) assert.ok(xenPaths.has(line.split(" ")[0]!.slice(1)), line);
+  assert.ok(lines.some((l) => /xen-privcmd\.ko unrestricted=1$/.test(l)));
+  assert.ok(lines.findIndex((l) => l.includes("/llc.ko")) < lines.findIndex((l) => l.includes("/bridge.ko")), "bridge after llc");
+});
+
+test("runtime + init fit in 1 MiB; the kernel is Debian's cloud kernel", () => {
+  for (const f of flavours()) {
+    const runtime = manifestOf(f.manifest).groups["runtime+init"];
+    assert.ok(runtime && runtime.files === 2 && runtime.bytes <= MiB, `${f.name}: ${JSON.stringify(runtime)}`);
+  }
+  const kernel = readFileSync(a.kernel);
+  assert.equal(kernel, readFileSync(debianKernel().vmlinuz));
+  assert.not.ok(isElf(kernel), "a bzImage, not a vmlinux");
+});
+
+test(`${RESULTS_FILE} has the "Image sizes" of these very images (npm run build writes it)`, () => {
+  assert.ok(existsSync(RESULTS_FILE), `${RESULTS_FILE} is missing; run npm run build`);
+  const text = readFileSync(RESULTS_FILE, "utf8");
+  const start = text.indexOf(`${RESULTS_HEADING}\n`);
+  assert.ok(start >= 0, `no "${RESULTS_HEADING}" section`);
+  const k = debianKernel();
+  const expected = resultsSection([manifestOf(a.xenManifest), manifestOf(a.devManifest)], { description: `${k.package} ${k.version}`, bytes: readFileSync(a.kernel).length });
+  assert.is(text.slice(start, start + expected.length), expected, "stale: run npm run build");
+});
+
+test.run();
