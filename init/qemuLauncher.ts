@@ -46,7 +46,9 @@ export class QemuLauncher {
   /** Spawns QEMU and returns its pid; throws a sentence when it cannot. */
   launch(): number {
     const { sys, plan } = this;
-    const first = this.runs++ === 0;
+    // Only a QEMU that was actually spawned consumed the restore stream: a launch that failed
+    // before (no hvc2, no binary) must not turn the restore into a fresh boot on the retry.
+    const first = this.runs === 0;
     sys.mkdir(QMP_DIR, 0o700);
     const listeners: number[] = [];
     try {
@@ -61,6 +63,7 @@ export class QemuLauncher {
       let pid: number;
       try {
         pid = sys.spawn([plan.binary, ...argv], { fds: childFds });
+        this.runs++;
       } finally {
         sys.close(devnull);
       }
