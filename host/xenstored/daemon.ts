@@ -1,229 +1,198 @@
 // The development xenstored's request handling, free of sockets: a connection is an id with a
-// domain identity; `receive` takes one request and returns the messages to send, to whom.
-import { splitFirstNul, splitNul, joinNul } from "../../runtime/xenstore/payload.ts";
-import { pathProblem } from "../../runtime/xenstore/path.ts";
-import { parsePerm, type Perm } from "../../runtime/xenstore/perms.ts";
-import { MsgType, msgTypeName, PAYLOAD_MAX, type Message } from "../../runtime/xenstore/wire.ts";
-import { accessOf, Tree, XsError, type Caller, type Change } from "./tree.ts";
-import { firedPath, type Watch } from "./watches.ts";
-import { encodeUtf8 } from "../../runtime/utf8.ts";
+// domain identity; each entry point returns the messages to send, to whom, and which
+// connections to close. Semantics follow C xenstored (Xen 4.17, plus the newer request types).
+import { parentPath } from "../../runtime/xenstore/path.ts";
+import type { Perm } from "../../runtime/xenstore/perms.ts";
+import { MsgType, PAYLOAD_MAX, type Message } from "../../runtime/xenstore/wire.ts";
+import { permFor, READ, type Caller } from "./access.ts";
+import { nulTerminated } from "./args.ts";
+import { domainRequests } from "./domainRequests.ts";
+import { Domains } from "./domains.ts";
+import { XsError } from "./errors.ts";
+import { nodeRequests } from "./nodeRequests.ts";
+import type { QuotaName } from "./quota.ts";
+import type { Connection, DaemonState, Handler, Request } from "./requests.ts";
+import { sessionRequests } from "./sessionRequests.ts";
+import { CommittedStore } from "./store.ts";
+import type { Transaction } from "./transaction.ts";
+import { TreeOps } from "./tree.ts";
+import { eventPath, matches, specialEventPath, type NodeEvent } from "./watches.ts";
 
-export interface Outgoing {
-  conn: number;
-  message: Message;
-}
+export type Outgoing = { conn: number; message: Message } | { conn: number; drop: string };
 
-interface Transaction {
-  tree: Tree;
-  baseGeneration: number;
-  changes: Change[];
-}
+const handlers: Record<number, Handler> = { ...nodeRequests, ...sessionRequests, ...domainRequests };
 
-interface Connection {
-  id: number;
-  domid: number;
-  watches: Watch[];
-  transactions: Map<number, Transaction>;
-}
+/** XS_FLAG_PRIV in core.c's wire_funcs: anyone but dom0 gets EACCES. */
+const DOM0_ONLY = new Set<number>([
+  MsgType.CONTROL, MsgType.INTRODUCE, MsgType.RELEASE, MsgType.IS_DOMAIN_INTRODUCED, MsgType.RESUME,
+  MsgType.SET_TARGET, MsgType.SET_FEATURE, MsgType.GET_QUOTA, MsgType.SET_QUOTA,
+]);
+/** XS_FLAG_NOTID: tx_id is ignored. */
+const IGNORES_TX = new Set<number>([MsgType.WATCH, MsgType.UNWATCH]);
 
-const domainPath = (domid: number): string => `/local/domain/${domid}`;
+const DOM0_ONLY_PERMS: Perm[] = [{ domid: 0, access: "n" }];
 
-export class XenStoreDaemon {
-  private tree = Tree.empty();
-  private generation = 0;
+export class XenStoreDaemon implements DaemonState {
+  readonly store = new CommittedStore();
+  readonly domains = new Domains();
+  readonly conns = new Map<number, Connection>();
+  readonly specialPerms = new Map<string, Perm[]>([
+    ["@introduceDomain", DOM0_ONLY_PERMS],
+    ["@releaseDomain", DOM0_ONLY_PERMS],
+  ]);
   private nextConn = 1;
-  private nextTx = 1;
-  private readonly conns = new Map<number, Connection>();
-  /** SET_TARGET: a device-model domain → the guest it serves. */
-  private readonly targets = new Map<number, number>();
+  private outbox: Outgoing[] = [];
 
-  constructor() {
-    for (const p of ["/local/domain", "/vm", "/tool/xenstored"]) this.tree.mkdir(p, { domid: 0 });
+  constructor(readonly log: (line: string) => void = () => undefined) {
+    const setup = new TreeOps(this.store, { caller: { domid: 0 }, limit: () => 0 }, () => undefined);
+    for (const p of ["/local/domain", "/vm", "/tool/xenstored"]) setup.mkdir(p);
   }
 
-  connect(domid: number): number {
+  /** The committed tree, for tests and status dumps. */
+  get committed(): CommittedStore {
+    return this.store;
+  }
+
+  private collect(work: () => void): Outgoing[] {
+    this.outbox = [];
+    work();
+    const out = this.outbox;
+    this.outbox = [];
+    return out;
+  }
+
+  /** A new connection as `domid`; for a domain (not dom0) it is that domain's channel. */
+  connect(domid: number): { id: number; out: Outgoing[] } {
     const id = this.nextConn++;
-    this.conns.set(id, { id, domid, watches: [], transactions: new Map() });
-    return id;
+    const channel = domid !== 0;
+    this.conns.set(id, { id, domid, channel, watches: [], transactions: new Map(), nextTxId: 1 });
+    const out = this.collect(() => {
+      if (!channel) return;
+      const domain = this.domains.get(domid);
+      domain.channels++;
+      if (!domain.introduced) {
+        domain.introduced = true;
+        this.announceSpecial("@introduceDomain", domid);
+      }
+    });
+    return { id, out };
   }
 
-  disconnect(id: number): void {
-    this.conns.delete(id);
+  /**
+   * The connection is gone. A domain whose last channel closed is no longer introduced and
+   * @releaseDomain fires; the nodes it owns stay (a closed channel in dev mode is not proof the
+   * domain is destroyed, and its health keys stay readable); RELEASE removes them as C does.
+   */
+  disconnect(id: number): Outgoing[] {
+    const conn = this.conns.get(id);
+    if (!conn) return [];
+    return this.collect(() => {
+      this.forget(conn);
+      const domain = this.domains.find(conn.domid);
+      if (!conn.channel || !domain || domain.channels > 0 || !domain.introduced) return;
+      domain.introduced = false;
+      this.announceSpecial("@releaseDomain", conn.domid);
+    });
   }
 
-  /** Read-only view of the committed tree, for tests and status dumps. */
-  get committed(): Tree {
-    return this.tree;
-  }
-
-  private caller(c: Connection): Caller {
-    return { domid: c.domid, target: this.targets.get(c.domid) };
-  }
-
-  private absolute(c: Connection, path: string): string {
-    if (path.startsWith("/") || path.startsWith("@")) return path;
-    return `${domainPath(c.domid)}/${path}`;
-  }
-
+  /** Handles one request. Anything but an XsError thrown here is a daemon bug and propagates. */
   receive(connId: number, m: Message): Outgoing[] {
-    const c = this.conns.get(connId);
-    if (!c) return [];
-    const out: Outgoing[] = [];
-    const reply = (payload: Uint8Array, type = m.type): void =>
-      void out.push({ conn: c.id, message: { type, reqId: m.reqId, txId: m.txId, payload } });
-    try {
-      this.handle(c, m, reply, out);
-    } catch (e) {
-      const code = e instanceof XsError ? e.code : "EINVAL";
-      reply(joinNul([code]), MsgType.ERROR);
-    }
-    return out;
-  }
-
-  private validPath(c: Connection, raw: string | undefined): string {
-    if (raw === undefined) throw new XsError("EINVAL", "missing path");
-    const problem = pathProblem(raw);
-    if (problem) throw new XsError("EINVAL", `path ${JSON.stringify(raw)} ${problem}`);
-    return this.absolute(c, raw);
-  }
-
-  private handle(c: Connection, m: Message, reply: (p: Uint8Array, type?: number) => void, out: Outgoing[]): void {
-    const tx = m.txId === 0 ? undefined : c.transactions.get(m.txId);
-    if (m.txId !== 0 && !tx) throw new XsError("ENOENT", `no transaction ${m.txId}`);
-    const tree = tx ? tx.tree : this.tree;
-    const who = this.caller(c);
-    const ok = (): void => reply(joinNul(["OK"]));
-    const mutate = (changes: Change[]): void => {
-      if (tx) tx.changes.push(...changes);
-      else this.commitChanges(changes, out);
-      ok();
-    };
-    switch (m.type) {
-      case MsgType.READ:
-        return reply(tree.readable(this.validPath(c, splitNul(m.payload)[0]), who).value);
-      case MsgType.WRITE: {
-        const parts = splitFirstNul(m.payload);
-        if (!parts) throw new XsError("EINVAL", "WRITE without a value separator");
-        return mutate(tree.write(this.validPath(c, parts[0]), parts[1], who));
-      }
-      case MsgType.MKDIR:
-        return mutate(tree.mkdir(this.validPath(c, splitNul(m.payload)[0]), who));
-      case MsgType.RM:
-        return mutate(tree.rm(this.validPath(c, splitNul(m.payload)[0]), who));
-      case MsgType.DIRECTORY: {
-        const payload = joinNul([...tree.directory(this.validPath(c, splitNul(m.payload)[0]), who)]);
-        if (payload.length > PAYLOAD_MAX) throw new XsError("E2BIG", "directory listing over 4096 bytes");
-        return reply(payload);
-      }
-      case MsgType.DIRECTORY_PART:
-        return reply(this.directoryPart(tree, c, m.payload, who));
-      case MsgType.GET_PERMS:
-        return reply(joinNul(tree.readable(this.validPath(c, splitNul(m.payload)[0]), who).perms.map((p) => `${p.access}${p.domid}`)));
-      case MsgType.SET_PERMS: {
-        const [path, ...raw] = splitNul(m.payload);
-        const perms = raw.map(parsePerm);
-        if (perms.length === 0 || perms.some((p) => p === undefined)) throw new XsError("EINVAL", "bad permission list");
-        return mutate(tree.setPerms(this.validPath(c, path), perms as Perm[], who));
-      }
-      case MsgType.WATCH: {
-        const [given, token] = splitNul(m.payload);
-        const absolute = this.validPath(c, given);
-        if (token === undefined) throw new XsError("EINVAL", "WATCH without a token");
-        if (c.watches.some((w) => w.absolute === absolute && w.token === token)) throw new XsError("EEXIST", "watch exists");
-        c.watches.push({ given, absolute, token });
-        ok();
-        // "We fire once up front": the initial event, sent after the reply.
-        out.push({ conn: c.id, message: { type: MsgType.WATCH_EVENT, reqId: 0, txId: 0, payload: joinNul([given, token]) } });
-        return;
-      }
-      case MsgType.UNWATCH: {
-        const [given, token] = splitNul(m.payload);
-        const absolute = this.validPath(c, given);
-        const i = c.watches.findIndex((w) => w.absolute === absolute && w.token === token);
-        if (i < 0) throw new XsError("ENOENT", "no such watch");
-        c.watches.splice(i, 1);
-        return ok();
-      }
-      case MsgType.RESET_WATCHES:
-        c.watches = [];
-        return ok();
-      case MsgType.TRANSACTION_START: {
-        if (m.txId !== 0) throw new XsError("EINVAL", "TRANSACTION_START inside a transaction");
-        const id = this.nextTx++;
-        c.transactions.set(id, { tree: this.tree.clone(), baseGeneration: this.generation, changes: [] });
-        return reply(joinNul([String(id)]));
-      }
-      case MsgType.TRANSACTION_END: {
-        if (!tx) throw new XsError("ENOENT", "TRANSACTION_END outside a transaction");
-        const verdict = splitNul(m.payload)[0];
-        if (verdict !== "T" && verdict !== "F") throw new XsError("EINVAL", "TRANSACTION_END takes T or F");
-        c.transactions.delete(m.txId);
-        if (verdict === "T") {
-          if (this.generation !== tx.baseGeneration) throw new XsError("EAGAIN", "the store changed during the transaction");
-          this.tree = tx.tree;
-          this.commitChanges(tx.changes, out);
+    const conn = this.conns.get(connId);
+    if (!conn) return [];
+    return this.collect(() => {
+      const send = (type: number, payload: Uint8Array): void =>
+        void this.outbox.push({ conn: conn.id, message: { type, reqId: m.reqId, txId: m.txId, payload } });
+      const reply = (payload: Uint8Array): void =>
+        payload.length > PAYLOAD_MAX ? send(MsgType.ERROR, nulTerminated(["E2BIG"])) : send(m.type, payload);
+      try {
+        const handler = handlers[m.type];
+        if (!handler) throw new XsError("ENOSYS", `type ${m.type} is not a request`);
+        if (DOM0_ONLY.has(m.type) && conn.domid !== 0) throw new XsError("EACCES", "dom0 only");
+        let tx: Transaction | undefined;
+        if (m.txId !== 0 && !IGNORES_TX.has(m.type)) {
+          tx = conn.transactions.get(m.txId);
+          if (!tx) throw new XsError("ENOENT", `no transaction ${m.txId}`);
         }
-        return ok();
+        handler(this, { conn, msg: m, tx, caller: this.caller(conn), reply } satisfies Request);
+      } catch (e) {
+        if (!(e instanceof XsError)) throw e;
+        send(MsgType.ERROR, nulTerminated([e.code]));
       }
-      case MsgType.GET_DOMAIN_PATH: {
-        const domid = Number(splitNul(m.payload)[0]);
-        if (!Number.isInteger(domid) || domid < 0) throw new XsError("EINVAL", "bad domid");
-        return reply(joinNul([domainPath(domid)]));
-      }
-      case MsgType.SET_TARGET: {
-        if (c.domid !== 0) throw new XsError("EACCES", "SET_TARGET is for dom0");
-        const [dom, target] = splitNul(m.payload).map(Number);
-        if (!Number.isInteger(dom) || !Number.isInteger(target)) throw new XsError("EINVAL", "bad domid");
-        this.targets.set(dom, target);
-        return ok();
-      }
-      default:
-        throw new XsError("ENOSYS", `${msgTypeName(m.type)} is not supported`);
+    });
+  }
+
+  /** The limit on `name` that binds `connId`'s domain; 0 for none. */
+  limitFor(connId: number, name: QuotaName): number {
+    const conn = this.conns.get(connId);
+    return conn ? this.limit(conn, name) : 0;
+  }
+
+  limit(conn: Connection, name: QuotaName): number {
+    return this.domains.limit(conn.domid, name);
+  }
+
+  private caller(conn: Connection): Caller {
+    return { domid: conn.domid, target: this.domains.find(conn.domid)?.target };
+  }
+
+  tree(r: Request): TreeOps {
+    const tx = r.tx;
+    const announce = tx ? (e: NodeEvent) => tx.queueEvent(e.path, e.exact) : (e: NodeEvent) => this.announce(e);
+    return new TreeOps(tx ?? this.store, { caller: r.caller, limit: (name) => this.limit(r.conn, name) }, announce);
+  }
+
+  announce(e: NodeEvent): void {
+    for (const conn of this.conns.values()) {
+      const hits = conn.watches.filter((w) => matches(w, e.path, e.exact));
+      if (hits.length === 0 || !this.mayHear(this.caller(conn), e)) continue;
+      for (const w of hits) this.sendEvent(conn, eventPath(w, e.path), w.token);
     }
   }
 
-  private directoryPart(tree: Tree, c: Connection, payload: Uint8Array, who: Caller): Uint8Array {
-    const [path, offsetText] = splitNul(payload);
-    const offset = Number(offsetText);
-    if (!Number.isInteger(offset) || offset < 0) throw new XsError("EINVAL", "bad offset");
-    const all = joinNul([...tree.directory(this.validPath(c, path), who)]);
-    const head = encodeUtf8(`${this.generation}\0`);
-    const room = PAYLOAD_MAX - head.length - 1;
-    let end = Math.min(all.length, offset + room);
-    // Cut at a name boundary so no child is split across replies.
-    while (end < all.length && end > offset && all[end - 1] !== 0) end--;
-    const chunk = all.subarray(offset, end);
-    const finished = end >= all.length;
-    const outBytes = new Uint8Array(head.length + chunk.length + (finished ? 1 : 0));
-    outBytes.set(head, 0);
-    outBytes.set(chunk, head.length);
-    return outBytes;
+  /** watch_permitted: the old perms, the node's, or its parent's let the watcher read. */
+  private mayHear(c: Caller, e: NodeEvent): boolean {
+    if (e.perms && permFor(e.perms, c) & READ) return true;
+    const node = e.node ?? this.store.get(e.path);
+    if (!node) return false;
+    if (permFor(node.perms, c) & READ) return true;
+    const parent = this.store.get(parentPath(e.path));
+    return parent !== undefined && (permFor(parent.perms, c) & READ) !== 0;
   }
 
-  private commitChanges(changes: Change[], out: Outgoing[]): void {
-    if (changes.length === 0) return;
-    this.generation++;
-    this.fire(changes, out);
-  }
-
-  private fire(changes: Change[], out: Outgoing[]): void {
-    for (const change of changes) {
-      for (const conn of this.conns.values()) {
-        if (!accessOf(change.perms, this.caller(conn)).read) continue;
-        for (const w of conn.watches) {
-          const path = firedPath(w, change, domainPath(conn.domid));
-          if (path !== undefined) {
-            out.push({ conn: conn.id, message: { type: MsgType.WATCH_EVENT, reqId: 0, txId: 0, payload: joinNul([path, w.token]) } });
-          }
-        }
+  announceSpecial(name: "@introduceDomain" | "@releaseDomain", domid: number): void {
+    const perms = this.specialPerms.get(name)!;
+    for (const conn of this.conns.values()) {
+      if (!(permFor(perms, this.caller(conn)) & READ)) continue;
+      for (const w of conn.watches) {
+        const path = specialEventPath(w, name, domid);
+        if (path !== undefined) this.sendEvent(conn, path, w.token);
       }
     }
   }
 
-  /** Fires `@introduceDomain` / `@releaseDomain` for dom0 watchers. */
-  special(path: "@introduceDomain" | "@releaseDomain"): Outgoing[] {
-    const out: Outgoing[] = [];
-    this.fire([{ path, recursive: false, perms: [{ domid: 0, access: "n" }] }], out);
-    return out;
+  sendEvent(conn: Connection, path: string, token: string): void {
+    const payload = nulTerminated([path, token]);
+    // send_event: an event that would not fit a message is not sent.
+    if (payload.length > PAYLOAD_MAX) return;
+    this.outbox.push({ conn: conn.id, message: { type: MsgType.WATCH_EVENT, reqId: 0, txId: 0, payload } });
+  }
+
+  resetSession(conn: Connection): void {
+    const domain = this.domains.get(conn.domid);
+    domain.watches -= conn.watches.length;
+    domain.transactions -= conn.transactions.size;
+    conn.watches = [];
+    conn.transactions.clear();
+  }
+
+  drop(conn: Connection, reason: string): void {
+    this.forget(conn);
+    this.outbox.push({ conn: conn.id, drop: reason });
+  }
+
+  private forget(conn: Connection): void {
+    this.resetSession(conn);
+    this.conns.delete(conn.id);
+    if (conn.channel) this.domains.get(conn.domid).channels--;
   }
 }

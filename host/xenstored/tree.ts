@@ -1,153 +1,171 @@
-// The node tree of the development xenstored: a flat map from absolute path to an immutable node,
-// so a transaction is a cheap copy of the map and a commit swaps it in.
-import { isAtOrBelow, joinPath, parentPath } from "../../runtime/xenstore/path.ts";
-import { canRead, canWrite, type Perm } from "../../runtime/xenstore/perms.ts";
+// The node operations, with C xenstored's answers (core.c do_read, do_write, do_mkdir, do_rm,
+// do_set_perms): who may, which errno when not, what quotas bind, which watch events follow.
+// Every check comes before the first change, so a refused request changes nothing.
+import { joinPath, leafName, parentPath } from "../../runtime/xenstore/path.ts";
+import type { Perm } from "../../runtime/xenstore/perms.ts";
+import type { XsErrorName } from "../../runtime/xenstore/wire.ts";
+import { has, isPrivileged, OWNER, permFor, READ, WRITE, type Caller } from "./access.ts";
+import { XsError } from "./errors.ts";
+import { nodeSize, type QuotaName } from "./quota.ts";
+import type { NodeFields, NodeStore, XsNode } from "./store.ts";
+import type { NodeEvent } from "./watches.ts";
 
-export interface XsNode {
-  readonly value: Uint8Array;
-  readonly perms: readonly Perm[];
-  readonly children: readonly string[];
+export interface Actor {
+  caller: Caller;
+  /** The caller's limit on `name`; 0 for none. */
+  limit(name: QuotaName): number;
 }
 
-/** Who is asking: a domid, and the domain it serves as device model for (SET_TARGET), if any. */
-export interface Caller {
-  domid: number;
-  target?: number;
-}
+const EMPTY = new Uint8Array(0);
 
-export class XsError extends Error {
+export class TreeOps {
   constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+    private readonly store: NodeStore,
+    private readonly who: Actor,
+    private readonly announce: (e: NodeEvent) => void,
+  ) {}
 
-const isPrivileged = (c: Caller): boolean => c.domid === 0;
-
-/** The access `caller` has to a node with `perms`: owners, dom0 and the owner's device model get all. */
-export function accessOf(perms: readonly Perm[], c: Caller): { read: boolean; write: boolean } {
-  const owner = perms[0];
-  if (isPrivileged(c) || owner.domid === c.domid || (c.target !== undefined && owner.domid === c.target)) {
-    return { read: true, write: true };
-  }
-  const entry = perms.slice(1).find((p) => p.domid === c.domid || (c.target !== undefined && p.domid === c.target)) ?? owner;
-  return { read: canRead(entry.access), write: canWrite(entry.access) };
-}
-
-/** A change that watches hear about: `path` changed; `recursive` when a subtree went away. */
-export interface Change {
-  path: string;
-  recursive: boolean;
-  perms: readonly Perm[];
-}
-
-export class Tree {
-  constructor(readonly nodes: Map<string, XsNode>) {}
-
-  static empty(): Tree {
-    const root: XsNode = { value: new Uint8Array(0), perms: [{ domid: 0, access: "n" }], children: [] };
-    return new Tree(new Map([["/", root]]));
+  read(path: string): Uint8Array {
+    return this.node(path, READ).value;
   }
 
-  clone(): Tree {
-    return new Tree(new Map(this.nodes));
+  directory(path: string): XsNode {
+    return this.node(path, READ);
   }
 
-  get(path: string): XsNode | undefined {
-    return this.nodes.get(path);
+  getPerms(path: string): readonly Perm[] {
+    return this.node(path, READ).perms;
   }
 
-  readable(path: string, c: Caller): XsNode {
-    const n = this.nodes.get(path);
-    if (!n) throw new XsError("ENOENT", `${path} does not exist`);
-    if (!accessOf(n.perms, c).read) throw new XsError("EACCES", `domain ${c.domid} may not read ${path}`);
-    return n;
+  write(path: string, value: Uint8Array): void {
+    const existing = this.nodeOrMissing(path, WRITE);
+    let node: XsNode;
+    if (existing) {
+      this.checkSize(existing.perms.length, value.length, existing.children);
+      node = this.store.put(path, { ...existing, value });
+    } else {
+      node = this.create(path, value);
+    }
+    this.announce({ path, exact: false, node });
   }
 
-  private writable(path: string, c: Caller): XsNode {
-    const n = this.nodes.get(path);
-    if (!n) throw new XsError("ENOENT", `${path} does not exist`);
-    if (!accessOf(n.perms, c).write) throw new XsError("EACCES", `domain ${c.domid} may not write ${path}`);
-    return n;
+  mkdir(path: string): void {
+    if (this.nodeOrMissing(path, WRITE)) return;
+    this.announce({ path, exact: false, node: this.create(path, EMPTY) });
+  }
+
+  rm(path: string): void {
+    const node = this.nodeOrMissing(path, WRITE);
+    if (!node) {
+      // Already gone: fine, as long as its parent is there.
+      if (this.store.get(parentPath(path))) return;
+      throw new XsError("ENOENT", `neither ${path} nor its parent exists`);
+    }
+    if (path === "/") throw new XsError("EINVAL", "the root cannot be removed");
+    const parentKey = parentPath(path);
+    const parent = this.store.get(parentKey);
+    // A transaction's view mixes nodes first seen at different times; C's rm_node says EINVAL.
+    if (!parent) throw new XsError("EINVAL", `${path} has no parent in this view`);
+    this.removeTree(path, node, path);
+    const leaf = leafName(path);
+    this.store.put(parentKey, { ...parent, children: parent.children.filter((c) => c !== leaf) });
+  }
+
+  setPerms(path: string, perms: Perm[]): void {
+    const node = this.node(path, WRITE | OWNER);
+    if (!isPrivileged(this.who.caller) && perms[0].domid !== node.perms[0].domid) {
+      throw new XsError("EPERM", `only dom0 may change the owner of ${path}`);
+    }
+    this.checkSize(perms.length, node.value.length, node.children);
+    const changed = this.store.put(path, { ...node, perms });
+    this.announce({ path, exact: false, node: changed, perms: node.perms });
+  }
+
+  /** get_node: the node, if the caller holds `perm` on it; else the errno C answers. */
+  private node(path: string, perm: number): XsNode {
+    const n = this.store.get(path);
+    const err: XsErrorName | undefined = !n ? "ENOENT" : has(permFor(n.perms, this.who.caller), perm) ? undefined : "EACCES";
+    if (!err) return n!;
+    throw new XsError(this.errnoFromParents(path, err, perm), `${err === "ENOENT" ? "no node" : "no access to"} ${path}`);
+  }
+
+  /** For write and mkdir: undefined means "create it" (the nearest ancestor allows that). */
+  private nodeOrMissing(path: string, perm: number): XsNode | undefined {
+    try {
+      return this.node(path, perm);
+    } catch (e) {
+      if (e instanceof XsError && e.code === "ENOENT") return undefined;
+      throw e;
+    }
   }
 
   /**
-   * Creates `path` and any missing parents. The caller needs write access to the nearest existing
-   * ancestor; new nodes inherit its perms, and an unprivileged creator owns what it creates.
+   * errno_from_parents: a caller the nearest existing ancestor keeps out learns only EACCES, not
+   * whether the node exists.
    */
-  private create(path: string, c: Caller): void {
-    const missing: string[] = [];
+  private errnoFromParents(path: string, err: XsErrorName, perm: number): XsErrorName {
     let p = path;
-    while (!this.nodes.has(p)) {
-      missing.push(p);
+    let n: XsNode | undefined;
+    do {
       p = parentPath(p);
+      n = this.store.get(p);
+    } while (!n && p !== "/");
+    return n && (permFor(n.perms, this.who.caller) & perm) !== 0 ? err : "EACCES";
+  }
+
+  /**
+   * construct_node + create_node: `path` and its missing parents, each inheriting its parent's
+   * perms, owned by an unprivileged creator. The caller's node count and every node's size are
+   * checked first.
+   */
+  private create(path: string, value: Uint8Array): XsNode {
+    const missing = [path];
+    let top = parentPath(path);
+    let parent = this.store.get(top);
+    while (!parent) {
+      missing.push(top);
+      top = parentPath(top);
+      parent = this.store.get(top);
     }
-    let parent = this.writable(p, c);
-    for (const child of missing.reverse()) {
-      const perms: Perm[] = parent.perms.map((x) => ({ ...x }));
-      if (!isPrivileged(c)) perms[0] = { ...perms[0], domid: c.domid };
-      const node: XsNode = { value: new Uint8Array(0), perms, children: [] };
-      const parentKey = parentPath(child);
-      this.nodes.set(parentKey, { ...parent, children: [...parent.children, child.slice(child.lastIndexOf("/") + 1)] });
-      this.nodes.set(child, node);
-      parent = node;
+    missing.reverse();
+    const caller = this.who.caller;
+    const perms: Perm[] = parent.perms.map((p) => ({ ...p }));
+    if (!isPrivileged(caller)) perms[0] = { ...perms[0], domid: caller.domid };
+    const maxNodes = this.who.limit("nodes");
+    if (maxNodes > 0 && this.store.owned(caller.domid) + missing.length > maxNodes) {
+      throw new XsError("ENOSPC", `domain ${caller.domid} would own more than ${maxNodes} nodes`);
     }
+    // Each new node lists the next; the last holds the value.
+    const fresh = missing.map((p, i): [string, NodeFields] => {
+      const last = i === missing.length - 1;
+      return [p, { value: last ? value : EMPTY, perms, children: last ? [] : [leafName(missing[i + 1])] }];
+    });
+    const leaf = leafName(missing[0]);
+    // A transaction's view may list a child it also saw missing; its commit will conflict anyway.
+    const parentChildren = parent.children.includes(leaf) ? parent.children : [...parent.children, leaf];
+    this.checkSize(parent.perms.length, parent.value.length, parentChildren);
+    for (const [, f] of fresh) this.checkSize(f.perms.length, f.value.length, f.children);
+
+    this.store.put(top, { ...parent, children: parentChildren });
+    let node: XsNode | undefined;
+    for (const [p, f] of fresh) node = this.store.put(p, f);
+    return node!;
   }
 
-  /** Writes a value, creating the node; one change for `path`, as xenstored fires one event per request. */
-  write(path: string, value: Uint8Array, c: Caller): Change[] {
-    if (this.nodes.has(path)) this.writable(path, c);
-    else this.create(path, c);
-    const n = this.nodes.get(path)!;
-    this.nodes.set(path, { ...n, value });
-    return [{ path, recursive: false, perms: n.perms }];
+  private checkSize(permCount: number, valueLength: number, children: readonly string[]): void {
+    const max = this.who.limit("node-size");
+    const size = nodeSize(permCount, valueLength, children);
+    if (max > 0 && size >= max) throw new XsError("ENOSPC", `a node of ${size} bytes reaches the node-size limit ${max}`);
   }
 
-  mkdir(path: string, c: Caller): Change[] {
-    if (this.nodes.has(path)) return [];
-    this.create(path, c);
-    return [{ path, recursive: false, perms: this.nodes.get(path)!.perms }];
-  }
-
-  rm(path: string, c: Caller): Change[] {
-    if (path === "/") throw new XsError("EINVAL", "the root cannot be removed");
-    const n = this.nodes.get(path);
-    if (!n) {
-      if (!this.nodes.has(parentPath(path))) throw new XsError("ENOENT", `${parentPath(path)} does not exist`);
-      return [];
+  /** Children first, each announced as it goes; descendants only to watches on exactly them. */
+  private removeTree(path: string, node: XsNode, root: string): void {
+    for (const child of node.children) {
+      const childPath = joinPath(path, child);
+      const c = this.store.get(childPath);
+      if (c) this.removeTree(childPath, c, root);
     }
-    this.writable(path, c);
-    for (const key of [...this.nodes.keys()]) if (isAtOrBelow(key, path)) this.nodes.delete(key);
-    const parentKey = parentPath(path);
-    const parent = this.nodes.get(parentKey)!;
-    const leaf = path.slice(path.lastIndexOf("/") + 1);
-    this.nodes.set(parentKey, { ...parent, children: parent.children.filter((x) => x !== leaf) });
-    return [{ path, recursive: true, perms: n.perms }];
-  }
-
-  setPerms(path: string, perms: Perm[], c: Caller): Change[] {
-    const n = this.writable(path, c);
-    if (!isPrivileged(c) && perms[0].domid !== n.perms[0].domid) {
-      throw new XsError("EPERM", `only dom0 may change the owner of ${path}`);
-    }
-    this.nodes.set(path, { ...n, perms });
-    return [{ path, recursive: false, perms }];
-  }
-
-  directory(path: string, c: Caller): readonly string[] {
-    return this.readable(path, c).children;
-  }
-
-  /** Every path at or below `path`, parents first: for tests and dumps. */
-  subtree(path: string): string[] {
-    const out: string[] = [];
-    const walk = (p: string): void => {
-      out.push(p);
-      for (const child of this.nodes.get(p)?.children ?? []) walk(joinPath(p, child));
-    };
-    if (this.nodes.has(path)) walk(path);
-    return out;
+    this.store.remove(path);
+    this.announce({ path, exact: path !== root, node });
   }
 }

@@ -1,17 +1,15 @@
 // A XenStore client over any byte transport: requests are pipelined and matched to replies by
 // req_id; watch events are dispatched by token. Runs under QuickJS and Node alike.
-import { decodeUtf8, encodeUtf8 } from "../utf8.ts";
-import { pathProblem } from "./path.ts";
+import type { ByteStream } from "../fdStream.ts";
+import { nodePathProblem, pathProblem } from "./path.ts";
 import { formatPerm, parsePerm, type Perm } from "./perms.ts";
-import { joinNul, pathAndValue, splitNul } from "./payload.ts";
+import { decodeText, encodeText, joinNul, pathAndValue, splitNul } from "./payload.ts";
 import { encodeMessage, FrameReader, MsgType, msgTypeName, PAYLOAD_MAX, type Message } from "./wire.ts";
 
 /** A bidirectional byte stream; `write` takes one whole message (the xenbus device needs that). */
-export interface Transport {
-  write(bytes: Uint8Array): void;
-  onData(cb: (bytes: Uint8Array) => void): void;
-  onClose(cb: (reason: string) => void): void;
-  close(): void;
+export interface Transport extends ByteStream {
+  /** The largest payload this channel carries, when smaller than the protocol's 4096. */
+  readonly maxPayload?: number;
 }
 
 /** A request that failed; `code` is the errno name from the daemon (EACCES, ENOENT, ...) or EINVAL/E2BIG/EPIPE locally. */
@@ -27,6 +25,12 @@ export class XenStoreError extends Error {
 
 export type WatchHandler = (path: string, token: string) => void;
 
+interface WatchEntry {
+  handler: WatchHandler;
+  /** How many (path, token) watches share this token. */
+  count: number;
+}
+
 interface Pending {
   op: string;
   path: string;
@@ -34,10 +38,18 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+const splitNulOrUndefined = (b: Uint8Array): string[] | undefined => {
+  try {
+    return splitNul(b);
+  } catch {
+    return undefined;
+  }
+};
+
 export class XenStoreClient {
   private nextReqId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly watches = new Map<string, WatchHandler>();
+  private readonly watches = new Map<string, WatchEntry>();
   private readonly frames = new FrameReader();
   private closedReason: string | undefined;
 
@@ -60,15 +72,16 @@ export class XenStoreClient {
 
   private dispatch(m: Message): void {
     if (m.type === MsgType.WATCH_EVENT) {
-      // req_id is not set on events from the Linux xenbus device; match by token only.
-      const [path, token] = splitNul(m.payload);
-      this.watches.get(token)?.(path, token);
+      // req_id is not set on events from the Linux xenbus device; match by token only. An event
+      // that is not two UTF-8 strings cannot be for a token we gave, so it is dropped.
+      const fields = splitNulOrUndefined(m.payload);
+      if (fields && fields.length >= 2) this.watches.get(fields[1])?.handler(fields[0], fields[1]);
       return;
     }
     const p = this.pending.get(m.reqId);
     if (!p) return;
     this.pending.delete(m.reqId);
-    if (m.type === MsgType.ERROR) p.reject(new XenStoreError(splitNul(m.payload)[0] ?? "EIO", p.op, p.path));
+    if (m.type === MsgType.ERROR) p.reject(new XenStoreError(splitNulOrUndefined(m.payload)?.[0] ?? "EIO", p.op, p.path));
     else p.resolve(m.payload);
   }
 
@@ -80,25 +93,31 @@ export class XenStoreClient {
     }
   }
 
-  private request(type: number, path: string, payload: Uint8Array, txId = 0): Promise<Uint8Array> {
+  /**
+   * Sends one request and resolves with the reply payload. The typed methods below cover the node
+   * and watch operations; `call` is for the rest (toolstack.ts) and for tests.
+   */
+  call(type: number, payload: Uint8Array, txId = 0, what = ""): Promise<Uint8Array> {
     const op = msgTypeName(type);
-    if (this.closedReason !== undefined) return Promise.reject(new XenStoreError("EPIPE", op, `${path} (${this.closedReason})`));
-    if (payload.length > PAYLOAD_MAX) return Promise.reject(new XenStoreError("E2BIG", op, path));
+    if (this.closedReason !== undefined) return Promise.reject(new XenStoreError("EPIPE", op, `${what} (${this.closedReason})`));
+    if (payload.length > (this.transport.maxPayload ?? PAYLOAD_MAX)) return Promise.reject(new XenStoreError("E2BIG", op, what));
     const reqId = this.nextReqId;
     this.nextReqId = (this.nextReqId % 0xfffffffe) + 1;
     return new Promise((resolve, reject) => {
-      this.pending.set(reqId, { op, path, resolve, reject });
-      this.transport.write(encodeMessage({ type, reqId, txId, payload }));
+      this.pending.set(reqId, { op, path: what, resolve, reject });
+      try {
+        this.transport.write(encodeMessage({ type, reqId, txId, payload }));
+      } catch (e) {
+        this.pending.delete(reqId);
+        const code = (e as { code?: unknown }).code;
+        reject(new XenStoreError(typeof code === "string" ? code : "EIO", op, `${what} (${(e as Error).message})`));
+      }
     });
   }
 
-  private checked(op: number, path: string): XenStoreError | undefined {
-    return pathProblem(path) === undefined ? undefined : new XenStoreError("EINVAL", msgTypeName(op), path);
-  }
-
-  private pathRequest(type: number, path: string, extra: string[] = [], txId = 0): Promise<Uint8Array> {
-    const bad = this.checked(type, path);
-    return bad ? Promise.reject(bad) : this.request(type, path, joinNul([path, ...extra]), txId);
+  private pathRequest(type: number, path: string, extra: string[] = [], txId = 0, problem = nodePathProblem): Promise<Uint8Array> {
+    if (problem(path) !== undefined) return Promise.reject(new XenStoreError("EINVAL", msgTypeName(type), path));
+    return this.call(type, joinNul([path, ...extra]), txId, path);
   }
 
   read(path: string, txId = 0): Promise<Uint8Array> {
@@ -109,17 +128,16 @@ export class XenStoreClient {
   async readString(path: string, txId = 0): Promise<string> {
     const raw = await this.read(path, txId);
     try {
-      return decodeUtf8(raw);
+      return decodeText(raw);
     } catch {
       throw new XenStoreError("EILSEQ", "READ", path);
     }
   }
 
   write(path: string, value: string | Uint8Array, txId = 0): Promise<void> {
-    const bad = this.checked(MsgType.WRITE, path);
-    if (bad) return Promise.reject(bad);
-    const bytes = typeof value === "string" ? encodeUtf8(value) : value;
-    return this.request(MsgType.WRITE, path, pathAndValue(path, bytes), txId).then(() => undefined);
+    if (nodePathProblem(path) !== undefined) return Promise.reject(new XenStoreError("EINVAL", "WRITE", path));
+    const bytes = typeof value === "string" ? encodeText(value) : value;
+    return this.call(MsgType.WRITE, pathAndValue(path, bytes), txId, path).then(() => undefined);
   }
 
   mkdir(path: string, txId = 0): Promise<void> {
@@ -159,7 +177,7 @@ export class XenStoreClient {
         names.push(...piece);
         if (done) return names;
         if (piece.length === 0) throw new XenStoreError("EIO", "DIRECTORY_PART", `${path} (no progress at offset ${offset})`);
-        offset += piece.reduce((n, c) => n + encodeUtf8(c).length + 1, 0);
+        offset += piece.reduce((n, c) => n + encodeText(c).length + 1, 0);
       }
     }
     throw new XenStoreError("EAGAIN", "DIRECTORY_PART", `${path} (kept changing)`);
@@ -174,42 +192,63 @@ export class XenStoreClient {
     });
   }
 
+  /** Sets a node's perms; `@introduceDomain` / `@releaseDomain` take perms too (who hears them). */
   setPerms(path: string, perms: Perm[], txId = 0): Promise<void> {
-    return this.pathRequest(MsgType.SET_PERMS, path, perms.map(formatPerm), txId).then(() => undefined);
+    return this.pathRequest(MsgType.SET_PERMS, path, perms.map(formatPerm), txId, pathProblem).then(() => undefined);
   }
 
   async getDomainPath(domid: number): Promise<string> {
-    return splitNul(await this.request(MsgType.GET_DOMAIN_PATH, String(domid), joinNul([String(domid)])))[0] ?? "";
+    return splitNul(await this.call(MsgType.GET_DOMAIN_PATH, joinNul([String(domid)]), 0, String(domid)))[0] ?? "";
   }
 
+  /** Dom0 only: `domid` (a device model) gets the rights of `target` (its guest). */
   setTarget(domid: number, target: number): Promise<void> {
-    return this.request(MsgType.SET_TARGET, String(domid), joinNul([String(domid), String(target)])).then(() => undefined);
+    return this.call(MsgType.SET_TARGET, joinNul([String(domid), String(target)]), 0, String(domid)).then(() => undefined);
   }
 
-  /** Registers a watch; xenstored fires it once at once, then on every change at or below `path`. */
-  async watch(path: string, token: string, handler: WatchHandler): Promise<void> {
-    this.watches.set(token, handler);
+  /**
+   * Registers a watch; xenstored fires it once at once, then on every change at or below `path`
+   * (only `depth` levels below, when given: the WATCHDEPTH feature). A relative path hears relative
+   * event paths. One token names one handler; several paths may share it.
+   */
+  async watch(path: string, token: string, handler: WatchHandler, depth?: number): Promise<void> {
+    const entry = this.watches.get(token);
+    if (entry && entry.handler !== handler) throw new XenStoreError("EEXIST", "WATCH", `${path} (token ${JSON.stringify(token)} has another handler)`);
+    const extra = depth === undefined ? [token] : [token, String(depth)];
+    if (entry) entry.count++;
+    else this.watches.set(token, { handler, count: 1 });
     try {
-      await this.pathRequest(MsgType.WATCH, path, [token]);
+      await this.pathRequest(MsgType.WATCH, path, extra, 0, pathProblem);
     } catch (e) {
-      this.watches.delete(token);
+      this.release(token);
       throw e;
     }
   }
 
   async unwatch(path: string, token: string): Promise<void> {
-    await this.pathRequest(MsgType.UNWATCH, path, [token]);
-    this.watches.delete(token);
+    await this.pathRequest(MsgType.UNWATCH, path, [token], 0, pathProblem);
+    this.release(token);
+  }
+
+  private release(token: string): void {
+    const entry = this.watches.get(token);
+    if (entry && --entry.count <= 0) this.watches.delete(token);
+  }
+
+  /** Drops every watch and open transaction of this connection, on both sides. */
+  async resetWatches(): Promise<void> {
+    await this.call(MsgType.RESET_WATCHES, joinNul([""]));
+    this.watches.clear();
   }
 
   async transactionStart(): Promise<number> {
-    const id = Number(splitNul(await this.request(MsgType.TRANSACTION_START, "", joinNul([""])))[0]);
+    const id = Number(splitNul(await this.call(MsgType.TRANSACTION_START, joinNul([""])))[0]);
     if (!Number.isInteger(id) || id <= 0) throw new XenStoreError("EIO", "TRANSACTION_START", "(bad id)");
     return id;
   }
 
   transactionEnd(txId: number, commit: boolean): Promise<void> {
-    return this.request(MsgType.TRANSACTION_END, String(txId), joinNul([commit ? "T" : "F"]), txId).then(() => undefined);
+    return this.call(MsgType.TRANSACTION_END, joinNul([commit ? "T" : "F"]), txId, String(txId)).then(() => undefined);
   }
 
   /** Runs `body` in a transaction, retrying from the start while the commit answers EAGAIN. */

@@ -3,8 +3,11 @@
 import { fdStream } from "../fdStream.ts";
 import type { Sys } from "../sys.ts";
 import type { Transport } from "./client.ts";
+import { HEADER_SIZE, PAYLOAD_MAX } from "./wire.ts";
 
 export function deviceTransport(sys: Sys, path: string): Transport {
   const fd = sys.isSocket(path) ? sys.unixConnect(path) : sys.open(path, "rw");
-  return fdStream(sys, fd, path);
+  // Linux's xenbus device takes one message of at most 4096 bytes, header included, and refuses
+  // a longer one; the stand-ins of dev mode and the native tier are held to the same limit.
+  return { ...fdStream(sys, fd, path), maxPayload: PAYLOAD_MAX - HEADER_SIZE };
 }

@@ -3,6 +3,7 @@
 export const HEADER_SIZE = 16;
 export const PAYLOAD_MAX = 4096;
 
+/** xsd_sockmsg_type. 23-26 are newer than Xen 4.17, whose xenstored answers them ENOSYS. */
 export const MsgType = {
   CONTROL: 0,
   DIRECTORY: 1,
@@ -30,6 +31,8 @@ export const MsgType = {
   SET_FEATURE: 24,
   GET_QUOTA: 25,
   SET_QUOTA: 26,
+  /** "Guaranteed to remain an invalid type". */
+  INVALID: 0xffff,
 } as const;
 export type MsgTypeName = keyof typeof MsgType;
 
@@ -44,6 +47,12 @@ export const ERROR_NAMES = [
   "ENOTEMPTY", "ENOSYS", "EROFS", "EBUSY", "EAGAIN", "EISCONN", "E2BIG", "EPERM",
 ] as const;
 export type XsErrorName = (typeof ERROR_NAMES)[number];
+
+/** XENSTORE_SERVER_FEATURE_* bits, as GET_FEATURE / SET_FEATURE carry them. */
+export const Feature = { RECONNECTION: 1, ERROR: 2, WATCHDEPTH: 4, DOMID_ANY: 8 } as const;
+
+/** DOMID_SELF from xen.h: IS_DOMAIN_INTRODUCED answers T for it. */
+export const DOMID_SELF = 0x7ff0;
 
 export interface Message {
   type: number;
@@ -80,9 +89,12 @@ export class FrameReader {
   private buf = new Uint8Array(0);
 
   push(chunk: Uint8Array): Message[] {
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf, 0);
-    joined.set(chunk, this.buf.length);
+    let joined = chunk;
+    if (this.buf.length > 0) {
+      joined = new Uint8Array(this.buf.length + chunk.length);
+      joined.set(this.buf, 0);
+      joined.set(chunk, this.buf.length);
+    }
     const out: Message[] = [];
     let off = 0;
     while (joined.length - off >= HEADER_SIZE) {
