@@ -3,16 +3,17 @@ import { connect } from "node:net";
 import { CliError, EXIT, EXIT_CODES_HELP, parseFlags, usageError } from "./cmdArgs.ts";
 import { XenStoreServer } from "./xenstored/server.ts";
 
-export const XENSTORED_HELP = `usage: stubdomctl xenstored --socket PATH [-v]
+export const XENSTORED_HELP = `usage: stubdomctl xenstored --socket PATH [-q]
 
 Runs the development XenStore daemon (tree, permissions, watches, transactions, quotas, SET_TARGET)
 in the foreground on the unix socket PATH, where every connection is dom0, until interrupted.
 Xen's own clients work against it: XENSTORED_PATH=PATH xenstore-ls.
-Prints one line once it serves; refuses a PATH where a daemon already answers.
+Prints one line once it serves, then one per connection opened or closed; refuses a PATH where a
+daemon already answers.
 
 options:
   --socket PATH   the socket to listen on
-  -v, --verbose   log each connection
+  -q, --quiet     do not log connections
   -h, --help      this text
 
 ${EXIT_CODES_HELP}`;
@@ -30,7 +31,7 @@ function answers(path: string): Promise<boolean> {
 }
 
 export async function xenstoredCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags("xenstored", args, { socket: { type: "string" }, verbose: { type: "boolean", short: "v" } });
+  const { values } = parseFlags("xenstored", args, { socket: { type: "string" }, quiet: { type: "boolean", short: "q" } });
   if (values.help) {
     process.stdout.write(XENSTORED_HELP);
     return EXIT.ok;
@@ -38,7 +39,7 @@ export async function xenstoredCommand(args: string[]): Promise<number> {
   const path = values.socket;
   if (!path) throw usageError("--socket PATH is required");
   if (await answers(path)) throw new CliError(`a daemon already answers at ${path}`, EXIT.failed);
-  const server = new XenStoreServer(values.verbose ? (line) => console.log(line) : undefined);
+  const server = new XenStoreServer(values.quiet ? undefined : (line) => console.log(line));
   // Listen before the first await that could let a signal in, and stop on the first signal.
   const stopped = new Promise<void>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => resolve());
