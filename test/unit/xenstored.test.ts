@@ -2,29 +2,15 @@
 // answers C xenstored gives (core.c): errno hiding, ownership, inheritance, SET_TARGET, paths.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
+import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { splitNul } from "../../runtime/xenstore/payload.ts";
 import { MsgType } from "../../runtime/xenstore/wire.ts";
 import { encodeUtf8 } from "../../runtime/utf8.ts";
-import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
 import { checkStore } from "../../host/xenstored/check.ts";
+import { code, xenstoreWorld } from "../support/xenstoreWorld.ts";
 
-const setup = () => {
-  const daemon = new XenStoreDaemon();
-  const hub = new MemoryHub(daemon);
-  return { daemon, dom0: new XenStoreClient(hub.connect(0)), dom: (d: number) => new XenStoreClient(hub.connect(d)) };
-};
+const setup = xenstoreWorld;
 
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    assert.instance(e, XenStoreError);
-    return (e as XenStoreError).code;
-  }
-};
 
 /** A request with a hand-made payload (`|` for NUL), past the client's own checks. */
 const raw = (xs: XenStoreClient, type: number, payload: string, txId = 0): Promise<string[]> =>

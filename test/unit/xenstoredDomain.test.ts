@@ -6,24 +6,10 @@ import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts"
 import { joinNul } from "../../runtime/xenstore/payload.ts";
 import { control, getFeature, introduce, isDomainIntroduced, release, resume, setFeature } from "../../runtime/xenstore/toolstack.ts";
 import { Feature, MsgType } from "../../runtime/xenstore/wire.ts";
-import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
+import { code, xenstoreWorld } from "../support/xenstoreWorld.ts";
 
-const setup = () => {
-  const daemon = new XenStoreDaemon();
-  const hub = new MemoryHub(daemon);
-  return { daemon, hub, dom0: new XenStoreClient(hub.connect(0)) };
-};
+const setup = xenstoreWorld;
 
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    assert.instance(e, XenStoreError);
-    return (e as XenStoreError).code;
-  }
-};
 
 async function introductions(xs: XenStoreClient): Promise<string[]> {
   const events: string[] = [];

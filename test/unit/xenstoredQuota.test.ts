@@ -6,32 +6,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
+import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
 import { getQuota, quotaNames, setQuota } from "../../runtime/xenstore/toolstack.ts";
 import { joinNul, pathAndValue } from "../../runtime/xenstore/payload.ts";
 import { encodeMessage, MsgType } from "../../runtime/xenstore/wire.ts";
-import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
+import { code, xenstoreWorld } from "../support/xenstoreWorld.ts";
 
 const setup = async () => {
-  const hub = new MemoryHub(new XenStoreDaemon());
-  const dom0 = new XenStoreClient(hub.connect(0));
+  const { dom0, dom } = xenstoreWorld();
   await dom0.mkdir("/local/domain/5");
   await dom0.setPerms("/local/domain/5", [{ domid: 5, access: "n" }]);
-  return { dom0, d5: new XenStoreClient(hub.connect(5)) };
+  return { dom0, d5: dom(5) };
 };
 
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    assert.instance(e, XenStoreError);
-    return (e as XenStoreError).code;
-  }
-};
 
 test("a domain owns at most 1000 nodes; dom0 has no such limit", async () => {
   const { dom0, d5 } = await setup();

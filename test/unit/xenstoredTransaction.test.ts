@@ -2,28 +2,16 @@
 // conflict detection answering EAGAIN, nesting and ending rules, the client's retry helper.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
 import { joinNul } from "../../runtime/xenstore/payload.ts";
 import { MsgType } from "../../runtime/xenstore/wire.ts";
-import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
 import { checkStore } from "../../host/xenstored/check.ts";
+import { code, xenstoreWorld } from "../support/xenstoreWorld.ts";
 
 const setup = () => {
-  const daemon = new XenStoreDaemon();
-  const hub = new MemoryHub(daemon);
-  return { daemon, dom0: new XenStoreClient(hub.connect(0)), other: new XenStoreClient(hub.connect(0)) };
+  const w = xenstoreWorld();
+  return { ...w, other: w.dom(0) };
 };
 
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    assert.instance(e, XenStoreError);
-    return (e as XenStoreError).code;
-  }
-};
 
 test("a transaction sees its own writes, others see them only after the commit", async () => {
   const { dom0, other, daemon } = setup();

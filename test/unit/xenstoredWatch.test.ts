@@ -2,24 +2,11 @@
 // on write/mkdir/set-perms/rm, depth, permissions, the special @introduceDomain/@releaseDomain.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
-import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
+import { XenStoreClient } from "../../runtime/xenstore/client.ts";
+import { code, xenstoreWorld } from "../support/xenstoreWorld.ts";
 
-const setup = () => {
-  const hub = new MemoryHub(new XenStoreDaemon());
-  return { hub, dom0: new XenStoreClient(hub.connect(0)), dom: (d: number) => new XenStoreClient(hub.connect(d)) };
-};
+const setup = xenstoreWorld;
 
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    assert.instance(e, XenStoreError);
-    return (e as XenStoreError).code;
-  }
-};
 
 /**
  * Records the events of one watch. `settle` makes a dom0 round trip: the in-memory daemon answers
