@@ -1,5 +1,6 @@
-// A XenStore client over any byte transport: requests are pipelined and matched to replies by
-// req_id; watch events are dispatched by token. Runs under QuickJS and Node alike.
+// A XenStore client over any byte transport: requests are matched to replies by req_id (and
+// pipelined where the channel allows it); watch events are dispatched by token. Runs under
+// QuickJS and Node alike.
 import type { ByteStream } from "../fdStream.ts";
 import { nodePathProblem, pathProblem } from "./path.ts";
 import { formatPerm, parsePerm, type Perm } from "./perms.ts";
@@ -10,6 +11,13 @@ import { encodeMessage, FrameReader, MsgType, msgTypeName, PAYLOAD_MAX, type Mes
 export interface Transport extends ByteStream {
   /** The largest payload this channel carries, when smaller than the protocol's 4096. */
   readonly maxPayload?: number;
+  /**
+   * At most one request in flight. Linux's /dev/xen/xenbus queues a request whose body still
+   * points into the file's one write buffer, so the next write can overwrite it before it is
+   * sent (seen on real Xen as replies carrying another key's value); libxenstore, too, waits
+   * for each reply before sending the next request.
+   */
+  readonly oneAtATime?: boolean;
 }
 
 /** A request that failed; `code` is the errno name from the daemon (EACCES, ENOENT, ...) or EINVAL/E2BIG/EPIPE locally. */
@@ -49,6 +57,8 @@ const splitNulOrUndefined = (b: Uint8Array): string[] | undefined => {
 export class XenStoreClient {
   private nextReqId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Encoded requests waiting for their turn on a one-at-a-time channel. */
+  private readonly waiting: { reqId: number; bytes: Uint8Array }[] = [];
   private readonly watches = new Map<string, WatchEntry>();
   private readonly frames = new FrameReader();
   private closedReason: string | undefined;
@@ -83,10 +93,29 @@ export class XenStoreClient {
     this.pending.delete(m.reqId);
     if (m.type === MsgType.ERROR) p.reject(new XenStoreError(splitNulOrUndefined(m.payload)?.[0] ?? "EIO", p.op, p.path));
     else p.resolve(m.payload);
+    this.sendNextWaiting();
+  }
+
+  private sendNextWaiting(): void {
+    const next = this.waiting.shift();
+    if (next) this.send(next.reqId, next.bytes);
+  }
+
+  private send(reqId: number, bytes: Uint8Array): void {
+    try {
+      this.transport.write(bytes);
+    } catch (e) {
+      const p = this.pending.get(reqId);
+      this.pending.delete(reqId);
+      const code = (e as { code?: unknown }).code;
+      p?.reject(new XenStoreError(typeof code === "string" ? code : "EIO", p.op, `${p.path} (${(e as Error).message})`));
+      this.sendNextWaiting();
+    }
   }
 
   private fail(reason: string): void {
     this.closedReason = reason;
+    this.waiting.length = 0;
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.reject(new XenStoreError("EPIPE", p.op, `${p.path} (${reason})`));
@@ -104,14 +133,11 @@ export class XenStoreClient {
     const reqId = this.nextReqId;
     this.nextReqId = (this.nextReqId % 0xfffffffe) + 1;
     return new Promise((resolve, reject) => {
+      const inFlight = this.pending.size;
       this.pending.set(reqId, { op, path: what, resolve, reject });
-      try {
-        this.transport.write(encodeMessage({ type, reqId, txId, payload }));
-      } catch (e) {
-        this.pending.delete(reqId);
-        const code = (e as { code?: unknown }).code;
-        reject(new XenStoreError(typeof code === "string" ? code : "EIO", op, `${what} (${(e as Error).message})`));
-      }
+      const bytes = encodeMessage({ type, reqId, txId, payload });
+      if (this.transport.oneAtATime && inFlight > 0) this.waiting.push({ reqId, bytes });
+      else this.send(reqId, bytes);
     });
   }
 

@@ -6,8 +6,11 @@ import type { Transport } from "./client.ts";
 import { HEADER_SIZE, PAYLOAD_MAX } from "./wire.ts";
 
 export function deviceTransport(sys: Sys, path: string): Transport {
-  const fd = sys.isSocket(path) ? sys.unixConnect(path) : sys.open(path, "rw");
+  const socket = sys.isSocket(path);
+  const fd = socket ? sys.unixConnect(path) : sys.open(path, "rw");
   // Linux's xenbus device takes one message of at most 4096 bytes, header included, and refuses
-  // a longer one; the stand-ins of dev mode and the native tier are held to the same limit.
-  return { ...fdStream(sys, fd, path), maxPayload: PAYLOAD_MAX - HEADER_SIZE };
+  // a longer one; the stand-ins of dev mode and the native tier are held to the same limit. A
+  // device gets one request at a time (see Transport.oneAtATime); dev mode's virtio port does
+  // not need that, but it runs the code path that Xen runs.
+  return { ...fdStream(sys, fd, path), maxPayload: PAYLOAD_MAX - HEADER_SIZE, oneAtATime: !socket };
 }
