@@ -77,7 +77,11 @@ export interface Sys {
   poweroff(): void;
 }
 
-export const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGUSR1: 10, SIGUSR2: 12, SIGTERM: 15, SIGCHLD: 17, SIGPWR: 30 } as const;
+/** x86-64 Linux signal numbers; names for health's `last-exit` (QEMU's seccomp kills with SIGSYS). */
+export const SIGNALS = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10,
+  SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGPWR: 30, SIGSYS: 31,
+} as const;
 
 const signalNames = new Map<number, string>(Object.entries(SIGNALS).map(([k, v]) => [v, k]));
 export const signalName = (n: number): string => signalNames.get(n) ?? `SIG${n}`;
