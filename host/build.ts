@@ -1,15 +1,21 @@
 // `npm run build`: the runtime, the init bundle, the kernel, Debian's Xen packages, and the two
 // rootfs flavours with their manifests, into build/stubdom/; then the size report.
-//   tsx host/build.ts [--out DIR] [--xz]
+//   tsx host/build.ts [--out DIR] [--xz] [--qemu lean|debian] [--kernel debian|minimal]
 // --out writes somewhere else; --xz compresses the rootfs with xz instead of gzip (see
-// rootfs/compress.ts for why gzip is the default). Either leaves bench/RESULTS.md alone.
+// rootfs/compress.ts for why gzip is the default). --qemu debian (or STUBDOM_QEMU=debian) puts
+// Debian's qemu-system-xen binary in the xen rootfs instead of the lean build from Debian's source
+// (qemu/leanQemu.ts), for comparison. --kernel minimal (or STUBDOM_KERNEL=minimal) uses the
+// all-built-in kernel from Debian's linux-source (kernel/minimalKernel.ts) instead of Debian's cloud
+// kernel. Any of them leaves bench/RESULTS.md alone.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { debianKernel } from "../kernel/debianKernel.ts";
+import { minimalKernel } from "../kernel/minimalKernel.ts";
 import { debianXen } from "../qemu/debianXen.ts";
 import { devQemu } from "../qemu/devQemu.ts";
+import { buildLeanQemu, leanQemuSource } from "../qemu/leanQemu.ts";
 import { demoGuestImage } from "../qemu/demoGuest.ts";
 import { buildRuntime } from "../runtime/build.ts";
 import { bundleInit } from "../init/bundle.ts";
@@ -36,11 +42,33 @@ export const outputsIn = (dir: string) => ({
 export type Outputs = ReturnType<typeof outputsIn>;
 export const outputs: Outputs = outputsIn(STUBDOM_DIR);
 
+export const XEN_QEMU_CHOICES = ["lean", "debian"] as const;
+export type XenQemuChoice = (typeof XEN_QEMU_CHOICES)[number];
+
+export function xenQemuChoice(value: string | undefined): XenQemuChoice {
+  const v = value ?? "lean";
+  if (!(XEN_QEMU_CHOICES as readonly string[]).includes(v)) throw new Error(`--qemu ${v}: expected one of ${XEN_QEMU_CHOICES.join(", ")}`);
+  return v as XenQemuChoice;
+}
+
+export const KERNEL_CHOICES = ["debian", "minimal"] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+
+export function kernelChoice(value: string | undefined): KernelChoice {
+  const v = value ?? "debian";
+  if (!(KERNEL_CHOICES as readonly string[]).includes(v)) throw new Error(`--kernel ${v}: expected one of ${KERNEL_CHOICES.join(", ")}`);
+  return v as KernelChoice;
+}
+
 export interface BuildOptions {
   dir?: string;
   compression?: Compression;
   /** Update the "Image sizes" section of this markdown file. */
   results?: string;
+  /** The xen flavour's QEMU: the lean build from Debian's source (default) or Debian's binary. */
+  qemu?: XenQemuChoice;
+  /** Debian's cloud kernel + modules (default), or the minimal all-built-in kernel (opt-in: a long cold build). */
+  kernel?: KernelChoice;
   log?: (line: string) => void;
 }
 
@@ -74,21 +102,25 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
   const out = outputsIn(o.dir ?? STUBDOM_DIR);
   mkdirSync(o.dir ?? STUBDOM_DIR, { recursive: true });
 
-  log("step 1/5: runtime");
+  const qemuChoice = o.qemu ?? "lean";
+  log("step 1/6: runtime");
   const stubjs = await buildRuntime();
-  log("step 2/5: init bundle");
+  log("step 2/6: init bundle");
   const initBundle = await bundleInit();
   log(`init: ${initBundle} ${statSync(initBundle).size} bytes`);
-  log("step 3/5: kernel");
-  const kernel = debianKernel(log);
+  log("step 3/6: kernel");
+  const kernel = o.kernel === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
   copyFileSync(kernel.vmlinuz, out.kernel);
   log(`kernel: ${out.kernel} ${statSync(out.kernel).size} bytes`);
-  log("step 4/5: Debian Xen packages");
+  log("step 4/6: Debian Xen packages");
   const xen = debianXen(log);
   log(`xen: ${xen.layers.map((l) => `${l.package} ${l.version}`).join(", ")}`);
+  log(`step 5/6: the xen flavour's QEMU (${qemuChoice})`);
+  const xenQemu = qemuChoice === "debian" ? xen.qemu : leanQemuSource(await buildLeanQemu(log), xen.layers);
+  log(`qemu: ${xenQemu.description}`);
 
-  const inputs: FlavourInputs = { stubjs, initBundle, kernel, xenQemu: xen.qemu, xenLayers: xen.layers };
-  log(`step 5/5: rootfs images (${compression})`);
+  const inputs: FlavourInputs = { stubjs, initBundle, kernel, xenQemu, xenLayers: xen.layers };
+  log(`step 6/6: rootfs images (${compression})`);
   const xenImage = buildFlavour(xenManifest(inputs), out.xenRootfs, out.xenManifest, compression, log);
   const devImage = buildFlavour(devManifest(inputs, { qemu: devQemu(), demoGuest: demoGuestImage() }), out.devRootfs, out.devManifest, compression, log);
 
@@ -106,11 +138,20 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { out: { type: "string" }, xz: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { out: { type: "string" }, xz: { type: "boolean", default: false }, qemu: { type: "string" }, kernel: { type: "string" } } });
   const dir = values.out ?? STUBDOM_DIR;
+  let qemu: XenQemuChoice;
+  let kernel: KernelChoice;
+  try {
+    qemu = xenQemuChoice(values.qemu ?? process.env.STUBDOM_QEMU);
+    kernel = kernelChoice(values.kernel ?? process.env.STUBDOM_KERNEL);
+  } catch (e) {
+    console.error(`build failed: ${(e as Error).message}`);
+    process.exit(2);
+  }
   // bench/RESULTS.md records the default build only.
-  const results = values.out === undefined && !values.xz ? RESULTS_FILE : undefined;
-  buildAll({ dir, compression: values.xz ? "xz" : "gzip", ...(results ? { results } : {}) }).catch((e: Error) => {
+  const results = values.out === undefined && !values.xz && qemu === "lean" && kernel === "debian" ? RESULTS_FILE : undefined;
+  buildAll({ dir, compression: values.xz ? "xz" : "gzip", qemu, kernel, ...(results ? { results } : {}) }).catch((e: Error) => {
     console.error(`build failed: ${e.message}`);
     process.exit(1);
   });

@@ -16,6 +16,8 @@ export interface KernelBuild {
   modulesDir: string;
   /** The kernel's .config, as Debian ships it in /boot. */
   config: string;
+  /** Everything the stubdom needs is built in (kernel/minimalKernel.ts): no module files, no module list. */
+  builtIn?: boolean;
 }
 
 const run = (cmd: string, args: string[], cwd?: string): string =>

@@ -1,9 +1,10 @@
-// Opt-in (not part of `npm run build` or CI): a minimal stubdom kernel with everything built in,
-// from Debian's linux-source-6.1 and the fragments in kernel/config/.
+// Opt-in (`npm run build -- --kernel minimal`, not CI's default): a minimal stubdom kernel with
+// everything built in, from Debian's linux-source-6.1 and the fragments in kernel/config/.
 //   tsx kernel/minimalKernel.ts [--config-only] [--no-dev] [--jobs N] [--out DIR]
 // Steps: unpack the linux-source .deb into the cache and its tarball next to it; `make allnoconfig`
 // with the fragments as KCONFIG_ALLCONFIG (so anything they do not name is off); check that
 // Kconfig kept every setting; then `make bzImage`. Writes <out>/bzImage and <out>/config.
+// minimalKernel() does the same once per input hash (source version + fragments) into the cache.
 // Needs: build-essential bc bison flex libelf-dev (objtool), xz-utils; ~1.5 GB of disk.
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { cacheEntry, inputHash } from "../host/cache.ts";
+import { runLogged } from "../host/buildProcess.ts";
+import type { KernelBuild } from "./debianKernel.ts";
 import { unpackDebs } from "../rootfs/debianPackages.ts";
 import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments } from "./configFragments.ts";
 
@@ -81,6 +84,56 @@ export function buildMinimalKernel(o: MinimalKernelOptions): { config: string; b
   copyFileSync(join(build, "arch/x86/boot/bzImage"), bzImage);
   o.log(`kernel-min: ${bzImage}`);
   return { config, bzImage };
+}
+
+/** `make` prints "  CC      path" per object: a rough count; the bzImage needs about 1,400 steps here. */
+const KBUILD_STEPS = 1400;
+const kbuildProgress = (): ((line: string) => number | undefined) => {
+  let n = 0;
+  return (line) => (/^\s+(CC|AS|LD|AR)\s/.test(line) ? Math.min(0.99, ++n / KBUILD_STEPS) : undefined);
+};
+
+/** The minimal kernel for the image, built once per input hash into <cache>/kernel-min/<hash>. */
+export async function minimalKernel(log: (line: string) => void, o: { dev: boolean; jobs?: number }): Promise<KernelBuild> {
+  const [layer] = unpackDebs([SOURCE_PACKAGE], log);
+  const fragments = readFragments(undefined, (name) => o.dev || !name.includes("-dev"));
+  const wanted = mergeFragments(fragments);
+  const allconfig = formatKconfig(wanted);
+  const entry = cacheEntry("kernel-min", inputHash(["kernel-min/1", layer!.package, layer!.version, allconfig]));
+  const result: KernelBuild = {
+    release: "stubdom",
+    package: `${SOURCE_PACKAGE} (built: kernel/config ${fragments.map((f) => f.name.replace(/\.config$/, "")).join("+")})`,
+    version: layer!.version,
+    vmlinuz: join(entry.dir, "bzImage"),
+    modulesDir: join(entry.dir, "no-modules"),
+    config: join(entry.dir, "config"),
+    builtIn: true,
+  };
+  if (entry.hit) {
+    log(`kernel-min: ${SOURCE_PACKAGE} ${layer!.version} (cached, ${entry.dir})`);
+    return result;
+  }
+  requireTools(true);
+  const tree = sourceTree(log);
+  const t0 = Date.now();
+  const obj = join(entry.dir, "obj");
+  rmSync(obj, { recursive: true, force: true });
+  mkdirSync(obj, { recursive: true });
+  writeFileSync(join(obj, "stubdom.allconfig"), allconfig);
+  log(`kernel-min: fragments ${fragments.map((f) => f.name).join(" ")}; allnoconfig (a cold build takes minutes; cached afterwards in ${entry.dir})`);
+  const make = (args: string[], label: string, progress?: (line: string) => number | undefined) =>
+    runLogged({ cmd: "make", args: ["-C", tree, `O=${obj}`, ...args], cwd: entry.dir, logFile: join(entry.dir, "make.log"), label, ...(progress ? { progress } : {}) }, log);
+  await make([`KCONFIG_ALLCONFIG=${join(obj, "stubdom.allconfig")}`, "allnoconfig"], "kernel-min: config");
+  const dropped = droppedSettings(wanted, parseKconfig(readFileSync(join(obj, ".config"), "utf8")));
+  if (dropped.length > 0) throw new Error(`Kconfig did not keep: ${dropped.map((d) => `${d.symbol}=${d.wanted} (got ${d.actual})`).join(", ")}`);
+  await make([`-j${o.jobs ?? cpus().length}`, "bzImage"], "kernel-min: compiling", kbuildProgress());
+  copyFileSync(join(obj, ".config"), result.config);
+  copyFileSync(join(obj, "arch/x86/boot/bzImage"), result.vmlinuz);
+  mkdirSync(result.modulesDir, { recursive: true });
+  rmSync(obj, { recursive: true, force: true });
+  writeFileSync(entry.stamp, `${layer!.package} ${layer!.version}\n`);
+  log(`kernel-min: built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return result;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

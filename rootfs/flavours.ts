@@ -16,7 +16,7 @@ export interface FlavourInputs {
   stubjs: string;
   initBundle: string;
   kernel: KernelBuild;
-  /** The device model on Xen: Debian's qemu-system-xen today, a lean build later. */
+  /** The device model on Xen: the lean build from Debian's source (qemu/leanQemu.ts) or Debian's qemu-system-xen. */
   xenQemu: QemuSource;
   /** Debian's Xen packages: vchan-socket-proxy and the Xen libraries. */
   xenLayers: Layer[];
@@ -35,8 +35,12 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** The kernel's layer: its modules come from the unpacked kernel package. */
 export const kernelLayer = (kernel: KernelBuild): Layer => ({ dir: kernel.modulesDir, package: kernel.package, version: kernel.version });
 
+/** What the module list says when the kernel has everything built in; the init loads nothing. */
+export const BUILT_IN_LIST = "# none: every driver is built into this kernel (kernel/minimalKernel.ts)\n";
+
 /** The kernel modules in load order, and the list file the init reads. */
 export function moduleItems(kernel: KernelBuild, wanted: readonly string[]): ManifestItem[] {
+  if (kernel.builtIn) return [{ kind: "data", image: "etc/stubdom/modules", data: text(BUILT_IN_LIST), group: "config" }];
   const dep = parseModulesDep(readFileSync(`${kernel.modulesDir}/modules.dep`, "utf8"));
   const order = loadOrder(wanted, dep);
   const image = (file: string): string => `lib/modules/${kernel.release}/${file}`;
@@ -64,7 +68,7 @@ function imageInfoItem(info: Manifest["imageInfo"]): ManifestItem {
 const uniqueLayers = (layers: readonly Layer[]): Layer[] => [...new Map(layers.map((l) => [l.dir, l])).values()];
 
 export function xenManifest(inputs: FlavourInputs): Manifest {
-  const layers = uniqueLayers([...inputs.xenQemu.layers, ...inputs.xenLayers, kernelLayer(inputs.kernel)]);
+  const layers = uniqueLayers([...inputs.xenQemu.layers, ...inputs.xenLayers, ...(inputs.kernel.builtIn ? [] : [kernelLayer(inputs.kernel)])]);
   const fs = manifestFs(layers);
   const imageInfo = { flavour: "xen", qemu: inputs.xenQemu.binary, qmpProxy: VCHAN_SOCKET_PROXY };
   return {

@@ -3,7 +3,7 @@
 // project needs. Idempotent and silent when everything is there. Plain JS: it runs before npm
 // dependencies exist.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 
 const PACKAGES = [
   "qemu-system-x86", // dev-mode VM and the dev flavour's device model
@@ -20,7 +20,42 @@ const PACKAGES = [
   "libspice-server1", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
   "libusb-1.0-0", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
   "xz-utils", // xz for `npm run build -- --xz` rootfs images
+  // The lean QEMU for the xen flavour, built from Debian's `qemu` source package (qemu/leanQemu.ts):
+  "dpkg-dev", // apt-get source unpacks with dpkg-source
+  "meson", // QEMU 7.2's build system (with ninja)
+  "ninja-build",
+  "pkgconf", // configure finds its libraries with pkg-config
+  "gcc",
+  "libxen-dev", // --enable-xen --enable-xen-pci-passthrough
+  "libglib2.0-dev",
+  "libpixman-1-dev", // the display devices (std/cirrus VGA)
+  "libfdt-dev",
+  "zlib1g-dev",
+  "libseccomp-dev", // --enable-seccomp: the init starts QEMU with -sandbox on
+  // The minimal kernel (`npm run build -- --kernel minimal`, kernel/minimalKernel.ts):
+  "make",
+  "bc",
+  "bison",
+  "flex",
+  "libelf-dev", // objtool
 ];
+
+// Debian's sources, for `apt-get source qemu` (the lean QEMU build): a deb-src entry for the same
+// archive and suites as the image's binary packages. Written once; apt-get update then reads it.
+const SRC_ENTRY = "/etc/apt/sources.list.d/stubdom-init-src.sources";
+const SRC_TEXT = `# Written by stubdom-init (host/bin/setup.js): sources for the lean QEMU build.
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+`;
 
 const fail = (sentence) => {
   console.error(`setup: ${sentence}`);
@@ -40,10 +75,16 @@ const run = (cmd, args, what) => {
 };
 
 const missing = PACKAGES.filter((p) => !installed(p));
-// The kernel .deb is fetched with `apt-get download`, which needs package lists.
-const needLists = missing.length > 0 || !hasCandidate("linux-image-cloud-amd64");
+const hasSource = (pkg) => /^Package: /m.test(spawnSync("apt-cache", ["showsrc", "--only-source", pkg], { encoding: "utf8" }).stdout ?? "");
+const writeSrc = !existsSync(SRC_ENTRY);
+// The kernel .deb is fetched with `apt-get download`, and QEMU's source with `apt-get source`: both need package lists.
+const needLists = missing.length > 0 || writeSrc || !hasCandidate("linux-image-cloud-amd64") || !hasSource("qemu");
 if (needLists || missing.length > 0) {
   if (process.getuid?.() !== 0) fail(`Debian packages are missing (${missing.join(", ") || "package lists"}); run this as root so apt-get can install them`);
+  if (writeSrc) {
+    console.log(`setup: adding ${SRC_ENTRY} (deb-src)`);
+    writeFileSync(SRC_ENTRY, SRC_TEXT);
+  }
   if (needLists) {
     console.log("setup: apt-get update");
     run("apt-get", ["update", "-qq"], "apt-get update");

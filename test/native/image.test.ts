@@ -14,6 +14,7 @@ import { debianKernel } from "../../kernel/debianKernel.ts";
 import { devModules, xenModules } from "../../kernel/moduleSets.ts";
 import { readCpio, writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 import { isElf } from "../../rootfs/elf.ts";
+import { LEAN_QEMU } from "../../qemu/leanQemu.ts";
 import { IMAGE_INFO_PATH } from "../../rootfs/flavours.ts";
 import { elfPaths, missingInImage } from "../../rootfs/imageCheck.ts";
 import type { ManifestFile } from "../../rootfs/manifestFile.ts";
@@ -104,7 +105,7 @@ test("each manifest lists every file of its image with the right size, group and
     assert.is(byPath.get("init")?.package, "build");
     assert.is(byPath.get("bin/busybox")?.package, "busybox-static");
     assert.is(byPath.get(m.imageInfo.qmpProxy!.slice(1))?.package, "xen-utils-4.17");
-    assert.is(byPath.get("usr/libexec/xen-qemu-system-i386")?.package, "qemu-system-xen");
+    assert.is(byPath.get(LEAN_QEMU.slice(1))?.package, "src:qemu", "the lean QEMU, built from Debian's qemu source");
     assert.is(byPath.get("usr/lib/x86_64-linux-gnu/libc.so.6")?.package, "libc6", "found through the /lib alias");
     const info = entries.find((e) => e.path === IMAGE_INFO_PATH);
     assert.ok(info?.kind === "file");
@@ -113,10 +114,15 @@ test("each manifest lists every file of its image with the right size, group and
   }
 });
 
-test("xen: Debian's Xen QEMU, its ROMs, the Xen modules only; dev: all of xen plus dev mode's QEMU, virtio and the demo guest", () => {
+test("xen: the lean QEMU, its ROMs, the Xen modules only; dev: all of xen plus dev mode's QEMU, virtio and the demo guest", () => {
   const xen = manifestOf(a.xenManifest);
   const dev = manifestOf(a.devManifest);
-  assert.is(xen.imageInfo.qemu, "/usr/libexec/xen-qemu-system-i386");
+  assert.is(xen.imageInfo.qemu, LEAN_QEMU);
+  const xenLibs = xen.files.filter((f) => f.group === "libraries").map((f) => f.path.replace(/^.*\//, ""));
+  for (const heavy of ["libspice-server", "libusb-1.0", "libgstreamer", "libssl", "libcrypto", "libgnutls"]) {
+    assert.not.ok(xenLibs.some((l) => l.startsWith(heavy)), `the lean QEMU does not link ${heavy}`);
+  }
+  assert.ok(xenLibs.some((l) => l.startsWith("libseccomp")), "seccomp, for -sandbox on");
   assert.is(dev.imageInfo.qemu, "/usr/bin/qemu-system-x86_64");
   const xenPaths = new Set(xen.files.map((f) => f.path));
   for (const rom of ["usr/share/seabios/vgabios-stdvga.bin", "usr/share/seabios/vgabios-cirrus.bin", "usr/lib/ipxe/qemu/efi-rtl8139.rom"]) {

@@ -1,0 +1,69 @@
+// The lean QEMU build's inputs as data: the configure flags the issue names, the device list,
+// the cache key (every input changes it; nothing else does), the source version chosen from
+// `apt-cache showsrc`, and ninja's progress lines; the build's --qemu/--kernel choices; a kernel
+// with everything built in gives the init an empty module list.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { kernelChoice, xenQemuChoice } from "../../host/build.ts";
+import { ninjaProgress } from "../../host/buildProcess.ts";
+import { CONFIGURE_FLAGS, DEVICES, LEAN_QEMU, leanQemuHash, showsrcVersions } from "../../qemu/leanQemu.ts";
+import { BUILT_IN_LIST, moduleItems } from "../../rootfs/flavours.ts";
+import { parseModuleList } from "../../init/kernelModules.ts";
+
+test("configure: only i386-softmmu with Xen and passthrough, no TCG/KVM, no default features or devices, seccomp, -Os", () => {
+  for (const flag of [
+    "--target-list=i386-softmmu", "--without-default-features", "--enable-xen", "--enable-xen-pci-passthrough",
+    "--disable-tcg", "--disable-kvm", "--disable-docs", "--disable-tools", "--disable-user", "--disable-install-blobs",
+    "--audio-drv-list=", "--enable-trace-backends=nop", "--without-default-devices", "--enable-seccomp", "--extra-cflags=-Os",
+  ]) assert.ok(CONFIGURE_FLAGS.includes(flag), flag);
+  assert.ok(CONFIGURE_FLAGS.includes("--prefix=/usr") && LEAN_QEMU === "/usr/bin/qemu-system-i386", "firmware is found relative to <prefix>/bin");
+  assert.ok(CONFIGURE_FLAGS.some((f) => /^--firmwarepath=.*\/usr\/share\/seabios.*\/usr\/lib\/ipxe\/qemu/.test(f)), "Debian's ROM dirs");
+  for (const d of DEVICES) assert.match(d, /^CONFIG_[A-Z0-9_]+=y$/);
+  for (const d of ["I440FX", "IDE_PIIX", "RTL8139_PCI", "E1000_PCI", "VGA_PCI", "VGA_CIRRUS", "USB_UHCI", "SERIAL_ISA"]) {
+    assert.ok(DEVICES.includes(`CONFIG_${d}=y`), d);
+  }
+});
+
+test("leanQemuHash: stable, and changed by the version, a flag, a device or a patch", () => {
+  const base = leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, DEVICES, []);
+  assert.is(leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, DEVICES, []), base);
+  assert.match(base, /^[0-9a-f]{16}$/);
+  const others = [
+    leanQemuHash("1:7.2+dfsg-7+deb12u19", CONFIGURE_FLAGS, DEVICES, []),
+    leanQemuHash("1:7.2+dfsg-7+deb12u18", [...CONFIGURE_FLAGS, "--enable-vnc"], DEVICES, []),
+    leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, [...DEVICES, "CONFIG_AHCI=y"], []),
+    leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, DEVICES, [{ name: "0001-x.patch", data: new TextEncoder().encode("--- a\n") }]),
+  ];
+  assert.is(new Set([base, ...others]).size, 5);
+});
+
+test("showsrcVersions: every version of the named source package, none of another", () => {
+  const text = "Package: qemu\nBinary: qemu-system\nVersion: 1:7.2+dfsg-7+deb12u18\n\nPackage: qemu\nVersion: 1:7.2+dfsg-7+deb12u15\n\nPackage: qemu-other\nVersion: 9\n";
+  assert.equal(showsrcVersions(text, "qemu"), ["1:7.2+dfsg-7+deb12u18", "1:7.2+dfsg-7+deb12u15"]);
+  assert.equal(showsrcVersions("", "qemu"), []);
+});
+
+test("ninjaProgress reads [n/N]; other lines are not progress", () => {
+  assert.is(ninjaProgress("[597/1194] Compiling C object x.o"), 0.5);
+  assert.is(ninjaProgress("FAILED: x.o"), undefined);
+});
+
+test("--qemu lean|debian and --kernel debian|minimal, with defaults; anything else is a clear error", () => {
+  assert.is(xenQemuChoice(undefined), "lean");
+  assert.is(xenQemuChoice("debian"), "debian");
+  assert.throws(() => xenQemuChoice("qubes"), /--qemu qubes: expected one of lean, debian/);
+  assert.is(kernelChoice(undefined), "debian");
+  assert.is(kernelChoice("minimal"), "minimal");
+  assert.throws(() => kernelChoice("tiny"), /--kernel tiny/);
+});
+
+test("a kernel with everything built in: no module files, and a module list the init reads as empty", () => {
+  const items = moduleItems({ release: "stubdom", package: "linux-source-6.1", version: "1", vmlinuz: "/x", modulesDir: "/nonexistent", config: "/x", builtIn: true }, ["xen-privcmd"]);
+  assert.equal(items.map((i) => i.image), ["etc/stubdom/modules"]);
+  const item = items[0]!;
+  assert.ok(item.kind === "data");
+  assert.is(new TextDecoder().decode(item.data), BUILT_IN_LIST);
+  assert.equal(parseModuleList(BUILT_IN_LIST), []);
+});
+
+test.run();
