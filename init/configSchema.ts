@@ -12,7 +12,7 @@ export const ConfigSchema = Type.Object({
   "restart-window-s": Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: "The window, in seconds, the burst limit counts starts in." }),
   "backoff-initial-ms": Type.Integer({ minimum: 0, maximum: 60_000, default: 100, description: "Delay before the first restart; it doubles on each consecutive failure." }),
   "backoff-max-ms": Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: "The longest delay between restarts." }),
-  "debug-shell": Type.Boolean({ default: false, description: "Run a root shell on hvc0 (the stubdom console). Anyone with `xl console` access gets it, so it is off by default." }),
+  "debug-shell": Type.Boolean({ default: false, description: "Run a root shell on hvc0 (the stubdom console; in dev mode `stubdomctl console`). Whoever can type on that console gets root in the stubdom, so it is off by default." }),
   "log-level": Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], { default: "info", description: "Least severe supervisor log line written to hvc0." }),
   sandbox: Type.Boolean({ default: true, description: "Start QEMU with -sandbox on (seccomp: no obsolete calls, no privilege raising, no spawning, no resource control)." }),
   "qmp-interval-s": Type.Integer({ minimum: 1, maximum: 3600, default: 5, description: "Seconds between QMP query-status health checks; a missed answer makes the state degraded." }),

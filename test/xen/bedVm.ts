@@ -1,0 +1,106 @@
+// One boot of the test bed: QEMU (TCG, emulated SVM with nested paging: Debian's Xen has no shadow
+// paging, so HVM guests need HAP) runs Xen with the dom0 kernel and initramfs as multiboot modules.
+// Xen's serial console (Xen, dom0 kernel, dom0 init) is saved to a log; dom0's request loop is on a
+// virtio-serial port; the staging folder is shared read-only over 9p. As in dev mode, we listen on
+// each socket first and QEMU connects to it, so nothing is lost and nothing polls.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, rmSync, type WriteStream } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { LineStream } from "../../host/lineStream.ts";
+import type { Bed } from "./bedBuild.ts";
+import { Dom0Agent } from "./dom0Agent.ts";
+
+export const XEN_CMDLINE = "console=com1 com1=115200 dom0_mem=1024M,max:1024M noreboot loglvl=all guest_loglvl=all";
+export const DOM0_CMDLINE = "console=hvc0";
+export const AGENT_PORT = "org.stubdom.xenbed";
+export const SHARE_TAG = "xenbed";
+
+export interface BedVmOptions {
+  bed: Bed;
+  /** Host folder dom0 mounts read-only at /mnt/bed. */
+  share: string;
+  /** Sockets and serial.log go here. */
+  runDir: string;
+  /** QEMU is killed after this long, whatever happens. */
+  limitMs: number;
+}
+
+function listenOnce(path: string): { server: Server; connected: Promise<Socket>; listening: Promise<void> } {
+  rmSync(path, { force: true });
+  let resolve: (s: Socket) => void = () => undefined;
+  const connected = new Promise<Socket>((r) => (resolve = r));
+  const server = createServer((sock) => resolve(sock));
+  const listening = new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(path, ok);
+  });
+  return { server, connected, listening };
+}
+
+export class BedVm {
+  readonly serial = new LineStream("Xen serial console");
+  agent!: Dom0Agent;
+  readonly exited: Promise<number | null>;
+  private readonly servers: Server[] = [];
+  private readonly log: WriteStream;
+  private readonly limit: NodeJS.Timeout;
+
+  private constructor(
+    private readonly qemu: ChildProcess,
+    runDir: string,
+    limitMs: number,
+  ) {
+    this.log = createWriteStream(join(runDir, "serial.log"));
+    this.exited = new Promise((resolve) => qemu.once("exit", (code) => resolve(code)));
+    this.limit = setTimeout(() => this.kill(), limitMs);
+    void this.exited.then(() => {
+      clearTimeout(this.limit);
+      for (const s of this.servers) s.close();
+    });
+  }
+
+  static async boot(o: BedVmOptions): Promise<BedVm> {
+    const serial = listenOnce(join(o.runDir, "serial.sock"));
+    const agent = listenOnce(join(o.runDir, "agent.sock"));
+    await Promise.all([serial.listening, agent.listening]);
+    const args = [
+      "-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-m", "3072", "-smp", "1",
+      "-nodefaults", "-display", "none", "-no-reboot",
+      "-kernel", o.bed.xen, "-append", XEN_CMDLINE,
+      "-initrd", `${o.bed.dom0Kernel} ${DOM0_CMDLINE},${o.bed.dom0Initrd}`,
+      "-drive", `file=${o.bed.dom0Image},format=raw,if=virtio,cache=unsafe,snapshot=on`,
+      "-virtfs", `local,path=${o.share},mount_tag=${SHARE_TAG},security_model=none,readonly=on`,
+      "-chardev", `socket,id=com1,path=${join(o.runDir, "serial.sock")}`, "-serial", "chardev:com1",
+      "-device", "virtio-serial-pci", "-chardev", `socket,id=agent,path=${join(o.runDir, "agent.sock")}`,
+      "-device", `virtserialport,chardev=agent,name=${AGENT_PORT}`,
+    ];
+    const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "inherit", "inherit"] });
+    const vm = new BedVm(qemu, o.runDir, o.limitMs);
+    vm.servers.push(serial.server, agent.server);
+    const died = vm.exited.then((code) => {
+      throw new Error(`QEMU exited (${code}) before dom0 connected`);
+    });
+    const serialSock = await Promise.race([serial.connected, died]);
+    serialSock.setEncoding("latin1");
+    serialSock.on("data", (s: string) => {
+      vm.serial.push(s);
+      vm.log.write(s, "latin1");
+    });
+    vm.agent = new Dom0Agent(await Promise.race([agent.connected, died]));
+    return vm;
+  }
+
+  /** Asks dom0 to power off; kills QEMU if it has not exited within `ms`. */
+  async poweroff(ms: number): Promise<void> {
+    this.agent.quit();
+    const timer = setTimeout(() => this.kill(), ms);
+    await this.exited;
+    clearTimeout(timer);
+    this.log.end();
+  }
+
+  kill(): void {
+    if (this.qemu.exitCode === null && this.qemu.pid !== undefined) this.qemu.kill("SIGKILL");
+  }
+}

@@ -1,0 +1,83 @@
+// The host's side of dom0's request loop (test/xen/dom0/agent.sh) on a virtio-serial port: one bash
+// script at a time, each bounded twice (by `timeout` in dom0, and here a little later), each
+// answered by its output and the line `@@end <id> <exit code> <ms>`.
+import type { Socket } from "node:net";
+import { TimeoutError } from "../../host/lineStream.ts";
+
+export interface RunResult {
+  /** Exit code; 124 when dom0's `timeout` stopped the script. */
+  rc: number;
+  out: string;
+  /** Wall time in dom0. */
+  ms: number;
+}
+
+/** Slack for the host-side bound over dom0's own: `timeout -k 5` plus the port's latency. */
+const HOST_SLACK_MS = 15_000;
+
+export class Dom0Agent {
+  private text = "";
+  private nextId = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly socket: Socket) {
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      this.text += chunk;
+      this.wake?.();
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake?.();
+    });
+  }
+
+  /** Resolves when `re` matches the received text (from `from` on); rejects after `ms`. */
+  private waitFor(re: RegExp, from: number, ms: number, what: string): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        re.lastIndex = from;
+        const m = re.exec(this.text);
+        if (!m && !this.closed) return false;
+        clearTimeout(timer);
+        this.wake = undefined;
+        if (m) resolve(m);
+        else reject(new Error(`dom0's channel closed before it answered ${what} (did the bed crash? see serial.log)`));
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        reject(new TimeoutError(`dom0 did not answer ${what} within ${(ms / 1000).toFixed(0)} s`));
+      }, ms);
+      if (!check()) this.wake = () => void check();
+    });
+  }
+
+  ready(ms: number): Promise<void> {
+    return this.waitFor(/@@ready\n/g, 0, ms, "with its ready line").then(() => undefined);
+  }
+
+  /** Runs `script` with bash in dom0, stopped after `seconds`. Requests run one after another. */
+  run(script: string, seconds: number): Promise<RunResult> {
+    const next = this.queue.then(() => this.runNow(script, seconds));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(script: string, seconds: number): Promise<RunResult> {
+    const id = `r${this.nextId++}`;
+    const from = this.text.length;
+    this.socket.write(`${id} ${Math.ceil(seconds)} ${Buffer.from(script).toString("base64")}\n`);
+    const m = await this.waitFor(new RegExp(`\\n@@end ${id} (\\d+) (\\d+)\\n`, "g"), from, seconds * 1000 + HOST_SLACK_MS, `request ${id}`);
+    const out = this.text.slice(from, m.index);
+    return { rc: Number(m[1]), out, ms: Number(m[2]) };
+  }
+
+  /** Ends the loop; dom0 then powers off. */
+  quit(): void {
+    this.socket.write("quit\n");
+  }
+}

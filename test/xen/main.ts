@@ -1,0 +1,163 @@
+// `npm run test:xen`: our stubdom under real Xen. Builds the bed if it is not cached, boots Xen 4.17
+// under QEMU TCG, checks our XenStore client on dom0's /dev/xen/xenbus, and runs stock `xl create`
+// of an HVM guest with our kernel + rootfs at libxl's default stubdom memory (then xl shutdown) and
+// at 64 MiB (then a QEMU kill and restart, and xl destroy). Ends with `N passed, N failed`, and the
+// figures in the "Real Xen" section of bench/RESULTS.md. One run at a time on a machine (bedLock.ts).
+//   XEN_TEST_CMDLINE       stubdomain_cmdline (default "console=hvc0": what libxl users write)
+//   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
+//                          remaining checks still run (default 192; 0 = no second run)
+//   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { outputs, RESULTS_FILE } from "../../host/build.ts";
+import { bundleInit } from "../../init/bundle.ts";
+import { buildRuntime } from "../../runtime/build.ts";
+import { replaceSection } from "../../rootfs/sizeReport.ts";
+import { ensureBed, bedInputs } from "./bedBuild.ts";
+import { lockBed } from "./bedLock.ts";
+import { BedVm } from "./bedVm.ts";
+import { Checks } from "./checks.ts";
+import { Dom0 } from "./dom0.ts";
+import { runGuest, type GuestFigures, type GuestPlan, type StagedFiles } from "./guestRun.ts";
+import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
+import { xenResultsSection, XEN_RESULTS_HEADING } from "./resultsSection.ts";
+
+const RUN_DIR = "build/test-xen";
+const SHARE = join(RUN_DIR, "share");
+const VM_LIMIT_MS = 25 * 60_000;
+const DOM0_READY_MS = 180_000;
+
+const t0 = Date.now();
+const elapsed = (): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+const log = (line: string): void => console.log(`[${elapsed()}] ${line}`);
+const cmdline = process.env.XEN_TEST_CMDLINE ?? "console=hvc0";
+const fallbackMiB = Number(process.env.XEN_TEST_FALLBACK_MIB ?? "192");
+const sweep = (process.env.XEN_TEST_MEMORY_SWEEP ?? "").split(",").filter(Boolean).map(Number);
+
+interface XenManifest {
+  unpacked?: number;
+  compressed?: number;
+  sources?: { kernel?: string };
+}
+
+/** stubjs and the xenbus probe, for dom0 (the stubdom's XenStore channel is the same kernel device). */
+async function stageProbe(): Promise<void> {
+  copyFileSync(await buildRuntime(), join(SHARE, "stubjs"));
+  await bundleInit(join(SHARE, "xenbus-probe.js"), "test/xen/xenbusProbe.ts");
+}
+
+async function xenbusCheck(dom0: Dom0, checks: Checks): Promise<void> {
+  const r = await dom0.sh("/mnt/bed/stubjs /mnt/bed/xenbus-probe.js", 180);
+  const m = /xenbus-probe: reads=(\d+) wrong=(\d+) writes=(\d+) misplaced=(\d+)(.*)/.exec(r.out);
+  const ok = m !== null && m[2] === "0" && m[4] === "0";
+  checks.record(
+    "our XenStore client over /dev/xen/xenbus keeps pipelined requests apart (dom0, the stubdom's kernel device)",
+    ok,
+    m ? `${m[2]} of ${m[1]} pipelined reads returned another key's value, ${m[4]} of ${m[3]} writes landed on another key${m[5]}` : r.out.trim() || `exit ${r.rc}`,
+  );
+}
+
+function stage(): StagedFiles {
+  for (const f of [outputs.kernel, outputs.xenRootfs]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/build.ts\` first`);
+  }
+  rmSync(SHARE, { recursive: true, force: true });
+  mkdirSync(SHARE, { recursive: true });
+  copyFileSync(outputs.kernel, join(SHARE, "qemu-stubdom-linux-kernel"));
+  copyFileSync(outputs.xenRootfs, join(SHARE, "qemu-stubdom-linux-rootfs"));
+  writeFileSync(join(SHARE, "guest.img"), heartbeatGuestDisk());
+  return { kernel: "/mnt/bed/qemu-stubdom-linux-kernel", rootfs: "/mnt/bed/qemu-stubdom-linux-rootfs", disk: "/mnt/bed/guest.img", cmdline };
+}
+
+async function main(): Promise<number> {
+  const checks = new Checks((line) => log(line));
+  await lockBed(log);
+  mkdirSync(RUN_DIR, { recursive: true });
+  const manifest = JSON.parse(readFileSync(outputs.xenManifest, "utf8")) as XenManifest;
+  const files = stage();
+  await stageProbe();
+  log(`stubdom: ${outputs.kernel} + ${outputs.xenRootfs} (${((manifest.unpacked ?? 0) / 1048576).toFixed(1)} MiB unpacked), stubdomain_cmdline="${cmdline}"`);
+
+  const setupStart = Date.now();
+  const bed = ensureBed(log);
+  const setupMs = Date.now() - setupStart;
+  const { dom0Kernel } = bedInputs();
+
+  const bootStart = Date.now();
+  const vm = await BedVm.boot({ bed, share: SHARE, runDir: RUN_DIR, limitMs: VM_LIMIT_MS });
+  process.on("exit", () => vm.kill());
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
+  const recent: string[] = [];
+  vm.serial.onLine((line) => {
+    recent.push(line);
+    if (recent.length > 5) recent.shift();
+    if (/^xenbed dom0|^\(XEN\) .*(panic|FATAL)/.test(line)) log(line);
+  });
+  let bootMs: number | undefined;
+  const guests: GuestFigures[] = [];
+  try {
+    await vm.agent.ready(DOM0_READY_MS);
+    bootMs = Date.now() - bootStart;
+    const dom0 = new Dom0(vm.agent);
+    const info = (await dom0.sh("xl info | grep -E '^(xen_version|virt_caps)'", 30)).out;
+    checks.record("dom0 boots Xen with HVM and HAP", /hap/.test(info), `${(bootMs / 1000).toFixed(1)} s; ${info.trim().replace(/\s*\n\s*/g, "; ").replace(/ +: /g, " ")}`);
+    await xenbusCheck(dom0, checks);
+
+    // A guest whose QEMU was restarted has lost its device state (the new QEMU's PIIX4 has no ACPI
+    // I/O base), so its own soft-off cannot work: the shutdown and the restart go to different guests.
+    const plans: GuestPlan[] = [
+      { name: "hvm-default", label: "libxl's default stubdom memory", restart: false, end: "shutdown" },
+      { name: "hvm-64m", stubdomMemory: 64, label: "stubdomain_memory=64", restart: true, end: "destroy" },
+    ];
+    for (const plan of plans) {
+      log(`guest ${plan.name}: ${plan.label}`);
+      guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
+    }
+    // What did not boot is tried once more with more memory, so the remaining checks still run.
+    const retry = fallbackMiB > 0 ? plans.filter((_, i) => guests[i]?.failure !== undefined) : [];
+    for (const p of retry) {
+      const plan: GuestPlan = { ...p, name: `hvm-${fallbackMiB}m-${p.restart ? "restart" : "shutdown"}`, stubdomMemory: fallbackMiB, label: `stubdomain_memory=${fallbackMiB} in place of ${p.stubdomMemory ?? "the default"}` };
+      log(`guest ${plan.name}: ${plan.label}`);
+      guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
+    }
+    for (const mib of sweep) {
+      const plan: GuestPlan = { name: `hvm-sweep-${mib}m`, stubdomMemory: mib, label: `sweep: stubdomain_memory=${mib}`, restart: false, end: "destroy" };
+      log(`guest ${plan.name}: ${plan.label}`);
+      guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
+    }
+  } catch (e) {
+    checks.fail("the bed run completes", `${(e as Error).message}; last console lines: ${recent.join(" | ")}`);
+  } finally {
+    await vm.poweroff(60_000);
+  }
+
+  const section = xenResultsSection({
+    date: new Date().toISOString().slice(0, 16).replace("T", " "),
+    versions: bed.versions,
+    dom0Kernel,
+    stubdomKernel: manifest.sources?.kernel ?? "?",
+    rootfsUnpacked: manifest.unpacked,
+    rootfsCompressed: manifest.compressed,
+    cmdline,
+    setupMs,
+    bedBuilt: bed.built,
+    bootMs,
+    totalMs: Date.now() - t0,
+    guests,
+    checks: checks.results,
+  });
+  const before = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";
+  writeFileSync(RESULTS_FILE, replaceSection(before, XEN_RESULTS_HEADING, section));
+  log(`figures in ${RESULTS_FILE} (${XEN_RESULTS_HEADING}); logs in ${RUN_DIR}/`);
+  console.log(checks.summary());
+  return checks.failed > 0 || checks.passed === 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`test:xen: ${e.message}`);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,81 @@
+// QEMU dies inside the stubdom and the supervisor brings it back. dom0 cannot type into the stubdom's
+// console (libxl gives console 0 to its dom0 QEMU as an output-only file, so the debug shell is out
+// of reach), so the kill goes through libxl's own path into the stubdom: QMP over vchan. The HMP
+// command `migrate -d "exec:kill -9 $PPID"` makes QEMU spawn a shell that kills QEMU with SIGKILL
+// (with a seccomp sandbox that forbids spawning, the spawn itself kills QEMU with SIGSYS).
+// The kill is sent just after a guest beat: a Xen I/O request in flight when the device model dies
+// is never answered, so the test keeps the restart inside the quiet time between beats.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Dom0, q, sinceT0 } from "./dom0.ts";
+import { BEAT_SECONDS, GUEST_BEAT } from "./heartbeatGuest.ts";
+
+type Check = (what: string, ok: boolean, detail: string) => boolean;
+
+/** x86-64 numbers of the signals the kill can end in: SIGKILL from the shell, SIGSYS from seccomp. */
+const SIGNAL_NAMES: Record<string, string> = { "9": "SIGKILL", "31": "SIGSYS: the sandbox forbade the spawn", "7": "SIGBUS" };
+
+export const KILL_COMMAND = 'migrate -d "exec:kill -9 $PPID"';
+
+const beats = (g: string): string => `$(grep -c '^${GUEST_BEAT}' /tmp/${g}-serial.log 2>/dev/null)`;
+
+/** Returns the ms from the kill to QEMU being up again, or undefined. */
+export async function crashAndRestart(dom0: Dom0, check: Check, g: string, health: string, saveDir: string): Promise<number | undefined> {
+  const waitBeat = Math.ceil(BEAT_SECONDS) + 15;
+  const r = await dom0.values(
+    [
+      `echo old-pid=$(xenstore-read ${health}/qemu/pid)`,
+      `old=$(xenstore-read ${health}/qemu/restarts)`,
+      "echo old-restarts=$old",
+      `n=${beats(g)}; end=$((SECONDS + ${waitBeat}))`,
+      `until [ "${beats(g)}" -gt "$n" ] || [ "$SECONDS" -ge "$end" ]; do sleep 0.1; done`,
+      "t0=$(date +%s%N)",
+      `timeout 20 xl qemu-monitor-command ${g} ${q(KILL_COMMAND)} > /tmp/${g}-kill.log 2>&1; echo kill-rc=$?`,
+      `end=$((SECONDS + 60))`,
+      `until [ "$(xenstore-read ${health}/qemu/restarts)" -gt "$old" ] && [ "$(xenstore-read ${health}/qemu/state)" = up ]; do`,
+      '  [ "$SECONDS" -ge "$end" ] && break',
+      "  sleep 0.1",
+      "done",
+      `echo up-ms=${sinceT0}`,
+      `echo restarts=$(xenstore-read ${health}/qemu/restarts)`,
+      `echo new-pid=$(xenstore-read ${health}/qemu/pid)`,
+      `echo beats-at-restart=${beats(g)}`,
+      `xenstore-ls -f ${health}/qemu`,
+      // Why it restarted: last-exit may land a little after state and restarts.
+      `end=$((SECONDS + 15)); until [ -n "$(xenstore-read ${health}/qemu/last-exit)" ] || [ "$SECONDS" -ge "$end" ]; do sleep 0.2; done`,
+      `echo last-exit=$(xenstore-read ${health}/qemu/last-exit)`,
+      `echo last-exit-ms=${sinceT0}`,
+    ].join("\n"),
+    waitBeat + 120,
+  );
+  mkdirSync(join(saveDir, g), { recursive: true });
+  writeFileSync(join(saveDir, g, "restart.log"), r.out);
+  const v = r.values;
+  const restarted = Number(v.restarts) > Number(v["old-restarts"]) && v["new-pid"] !== v["old-pid"] && /^\d+$/.test(v["new-pid"] ?? "");
+  const upMs = Number(v["up-ms"]);
+  if (!check("QEMU killed inside the stubdom is restarted (health qemu/restarts)", restarted,
+    restarted
+      ? `pid ${v["old-pid"]} -> ${v["new-pid"]}, restarts ${v["old-restarts"]} -> ${v.restarts}, up again ${(upMs / 1000).toFixed(1)} s after the kill`
+      : `after 60 s: restarts ${v["old-restarts"]} -> ${v.restarts ?? "?"}, pid ${v["old-pid"]} -> ${v["new-pid"] ?? "?"}, last-exit "${v["last-exit"] ?? ""}"; kill: ${(await dom0.read(`/tmp/${g}-kill.log`)).trim()}`)) {
+    return undefined;
+  }
+
+  const lastExitMs = Number(v["last-exit-ms"]);
+  const lastExit = v["last-exit"] ?? "";
+  const unnamed = /^signal:SIG(\d+)$/.exec(lastExit)?.[1];
+  const late = lastExitMs - upMs > 1000 ? `, written ${((lastExitMs - upMs) / 1000).toFixed(1)} s after restarts and state` : "";
+  check("health qemu/last-exit names the signal that ended QEMU", /^signal:SIG[A-Z]+$/.test(lastExit),
+    !lastExit ? "qemu/last-exit still empty 15 s after QEMU was up again"
+      : unnamed ? `last-exit = ${lastExit}: signal ${unnamed}${SIGNAL_NAMES[unnamed] ? ` (${SIGNAL_NAMES[unnamed]})` : ""} has no name in the init's signal table${late}`
+      : `last-exit = ${lastExit}${late}`);
+
+  const beat = await dom0.waitFor(`[ "${beats(g)}" -gt "${v["beats-at-restart"]}" ]`, Math.ceil(BEAT_SECONDS) * 2 + 20);
+  check("the guest still answers on serial after the restart", beat !== undefined,
+    beat !== undefined ? `a new "${GUEST_BEAT}" line ${(beat / 1000).toFixed(1)} s after QEMU was up again` : `no "${GUEST_BEAT}" line within ${Math.ceil(BEAT_SECONDS) * 2 + 20} s`);
+  const qmp = await dom0.sh(`timeout 30 xl qemu-monitor-command ${g} 'info status'`, 40);
+  check("libxl reaches the restarted QEMU over vchan (xl qemu-monitor-command)", /VM status: running/.test(qmp.out), qmp.out.trim() || `exit ${qmp.rc}`);
+  const running = await dom0.waitFor(`[ "$(xenstore-read ${health}/state)" = running ]`, 30);
+  const state = running !== undefined ? "" : (await dom0.sh(`xenstore-read ${health}/state ${health}/error`, 20)).out.trim().replace(/\n/g, ", error: ");
+  check(`health state is "running" again`, running !== undefined, running !== undefined ? "" : `state: ${state}`);
+  return upMs;
+}

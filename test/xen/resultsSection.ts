@@ -1,0 +1,69 @@
+// The "Real Xen" section of bench/RESULTS.md: what the last `npm run test:xen` measured, beside the
+// figures of the feasibility probe (busybox init, 37 MB rootfs; ../shared/research/xen-testbed.md).
+import type { CheckResult } from "./checks.ts";
+import type { GuestFigures } from "./guestRun.ts";
+
+export const XEN_RESULTS_HEADING = "## Real Xen";
+
+export interface XenRunSummary {
+  date: string;
+  versions: Record<string, string>;
+  dom0Kernel: string;
+  stubdomKernel: string;
+  rootfsUnpacked?: number;
+  rootfsCompressed?: number;
+  cmdline: string;
+  setupMs: number;
+  /** Whether this run built the bed (else it came from the cache). */
+  bedBuilt: boolean;
+  bootMs?: number;
+  totalMs: number;
+  guests: GuestFigures[];
+  checks: CheckResult[];
+}
+
+const s = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "-" : `${(ms / 1000).toFixed(1)} s`);
+const mib = (bytes: number | undefined): string => (bytes === undefined ? "?" : `${(bytes / 1048576).toFixed(1)} MiB`);
+
+const PROBE_ROWS = [
+  "| probe (busybox init, 37 MB rootfs) | 160 MiB | 14.0-19.1 s (14-25 s) | 22-32.5 s | MemAvailable 57 MB of MemTotal 125 MB | - | 0.2-3 s (destroy) | worked |",
+  "| probe | 128 and 144 MiB | failed after libxl's 30 s | - | - | - | - | kernel: \"Initramfs unpacking failed: write error\" |",
+  "| probe | 96 MiB | refused | - | - | - | - | domain builder: \"segment module0 too large\" |",
+];
+
+function row(f: GuestFigures): string {
+  const mem = f.plan.stubdomMemory === undefined ? `default${f.stubdomMiB ? ` (${f.stubdomMiB} MiB)` : " (128 MiB)"}` : `${f.plan.stubdomMemory} MiB`;
+  const free = f.memFreeKb === undefined ? "-" : `MemFree ${(f.memFreeKb / 1024).toFixed(1)} MiB${f.kernelMemory ? `; kernel: ${f.kernelMemory} available` : ""}`;
+  const end = f.endMs === undefined ? "-" : `${s(f.endMs)} (${f.plan.end})`;
+  const result = f.failure ? `failed: ${f.failure.replace(/\|/g, "/")}` : "worked";
+  return `| ${f.plan.label} | ${mem} | ${s(f.createMs)} | ${s(f.firstSerialMs)} | ${free} | ${s(f.restartMs)} | ${end} | ${result} |`;
+}
+
+export function xenResultsSection(r: XenRunSummary): string {
+  const passed = r.checks.filter((c) => c.ok).length;
+  const failed = r.checks.length - passed;
+  const v = r.versions;
+  return [
+    XEN_RESULTS_HEADING,
+    "",
+    "Written by `npm run test:xen` (test/xen/): Xen 4.17 under QEMU TCG (`-cpu qemu64,+svm,+npt -m 3072 -smp 1`) on",
+    "this machine (2 cores, no KVM), stock xl in a Debian dom0, an HVM guest (a boot sector, `memory=64`) whose",
+    "device model runs in our stubdom. Times are wall clock in dom0: \"xl create\" until it returns (libxl waits for",
+    "QEMU's `device-model/<G>/state` = running), \"first serial line\" from the start of xl create until the guest's",
+    "line is in its `serial=` file, \"QEMU restart\" from the kill until health says `qemu/state` = up again.",
+    "",
+    `Inputs: ${v["xen-hypervisor-4.17-amd64"] ? `xen-hypervisor-4.17-amd64 ${v["xen-hypervisor-4.17-amd64"]}` : "?"}, xen-utils-4.17 ${v["xen-utils-4.17"] ?? "?"},`,
+    `dom0 kernel ${r.dom0Kernel} ${v[r.dom0Kernel] ?? "?"}; stubdom: \`qemu-stubdom-linux-kernel\` (${r.stubdomKernel}) +`,
+    `\`qemu-stubdom-linux-rootfs\` (${mib(r.rootfsUnpacked)} unpacked, ${mib(r.rootfsCompressed)} compressed), \`stubdomain_cmdline="${r.cmdline}"\`.`,
+    "",
+    `Last run ${r.date}: **${passed} passed, ${failed} failed**; bed ${r.bedBuilt ? `built in ${s(r.setupMs)}` : "from the cache"}, QEMU start to dom0`,
+    `ready ${s(r.bootMs)}, whole run ${s(r.totalMs)}.`,
+    "",
+    "| run | stubdom memory | xl create | first serial line | stubdom memory at running | QEMU restart | shutdown / destroy | result |",
+    "| --- | --- | ---: | ---: | --- | ---: | --- | --- |",
+    ...r.guests.map(row),
+    ...PROBE_ROWS,
+    "",
+    ...(failed > 0 ? ["Failed checks:", "", ...r.checks.filter((c) => !c.ok).map((c) => `- ${c.name}: ${c.detail.replace(/\n/g, " ")}`), ""] : []),
+  ].join("\n");
+}
