@@ -49,5 +49,3 @@ export function resolveConfig(layers: readonly Layer[]): Resolved {
   }
   return { config: values as Config, problems };
 }
-
-export const settingNames = (): string[] => Object.keys(schema.properties);

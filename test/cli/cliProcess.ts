@@ -10,6 +10,7 @@ import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
 import { LineStream } from "../../host/lineStream.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
+import { seedStubdom } from "../../host/seed.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI = join(ROOT, "host", "bin", "stubdomctl.js");
@@ -105,6 +106,13 @@ export async function startDaemon(): Promise<Daemon> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A daemon with the demo guest (1) and its stubdom (2) seeded as libxl would. */
+export async function startDemoDaemon(): Promise<Daemon> {
+  const d = await startDaemon();
+  await seedStubdom(d.xs, { stubdom: 2, guest: 1, uuid: "00000000-0000-4000-8000-000000000001", name: "demo", argv: ["-m", "16"] });
+  return d;
 }
 
 /** Health as init/healthModel.ts writes it, for stubdom `domid`; written as dom0 for the test. */

@@ -7,16 +7,14 @@ import * as assert from "uvu/assert";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { seedStubdom } from "../../host/seed.ts";
 import { LineStream } from "../../host/lineStream.ts";
-import { runCli, startCli, startDaemon, type Daemon } from "./cliProcess.ts";
+import { runCli, startCli, startDemoDaemon, type Daemon } from "./cliProcess.ts";
 
 const BOUND_MS = 15_000;
 let d: Daemon;
 
 test.before.each(async () => {
-  d = await startDaemon();
-  await seedStubdom(d.xs, { stubdom: 2, guest: 1, uuid: "00000000-0000-4000-8000-000000000001", name: "demo", argv: ["-m", "16"] });
+  d = await startDemoDaemon();
 });
 test.after.each(async () => {
   await d.close();

@@ -5,13 +5,12 @@ import * as assert from "uvu/assert";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedStubdom } from "../../host/seed.ts";
-import { cleanEnv, runCli, runningHealth, startDaemon, writeHealth, type Daemon } from "./cliProcess.ts";
+import { cleanEnv, runCli, runningHealth, startDemoDaemon, writeHealth, type Daemon } from "./cliProcess.ts";
 
 let d: Daemon;
 
 test.before.each(async () => {
-  d = await startDaemon();
-  await seedStubdom(d.xs, { stubdom: 2, guest: 1, uuid: "00000000-0000-4000-8000-000000000001", name: "demo", argv: ["-m", "16"] });
+  d = await startDemoDaemon();
 });
 test.after.each(async () => {
   await d.close();

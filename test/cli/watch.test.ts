@@ -4,14 +4,13 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import { seedStubdom } from "../../host/seed.ts";
-import { runCli, startCli, startDaemon, writeHealth, type Daemon } from "./cliProcess.ts";
+import { runCli, startCli, startDemoDaemon, writeHealth, type Daemon } from "./cliProcess.ts";
 
 const LINE_BOUND_MS = 15_000;
 let d: Daemon;
 
 test.before.each(async () => {
-  d = await startDaemon();
-  await seedStubdom(d.xs, { stubdom: 2, guest: 1, uuid: "00000000-0000-4000-8000-000000000001", name: "demo", argv: ["-m", "16"] });
+  d = await startDemoDaemon();
 });
 test.after.each(async () => {
   await d.close();
