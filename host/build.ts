@@ -4,9 +4,9 @@
 // --out writes somewhere else; --xz compresses the rootfs with xz instead of gzip (see
 // rootfs/compress.ts for why gzip is the default). --qemu debian (or STUBDOM_QEMU=debian) puts
 // Debian's qemu-system-xen binary in the xen rootfs instead of the lean build from Debian's source
-// (qemu/leanQemu.ts), for comparison. --kernel minimal (or STUBDOM_KERNEL=minimal) uses the
-// all-built-in kernel from Debian's linux-source (kernel/minimalKernel.ts) instead of Debian's cloud
-// kernel. Any of them leaves bench/RESULTS.md alone.
+// (qemu/leanQemu.ts), for comparison. The kernel is the all-built-in one from Debian's linux-source
+// (kernel/minimalKernel.ts); --kernel debian (or STUBDOM_KERNEL=debian) puts Debian's cloud kernel
+// and its modules in instead. Any of these options leaves bench/RESULTS.md alone.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -55,7 +55,7 @@ export const KERNEL_CHOICES = ["debian", "minimal"] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 export function kernelChoice(value: string | undefined): KernelChoice {
-  const v = value ?? "debian";
+  const v = value ?? "minimal";
   if (!(KERNEL_CHOICES as readonly string[]).includes(v)) throw new Error(`--kernel ${v}: expected one of ${KERNEL_CHOICES.join(", ")}`);
   return v as KernelChoice;
 }
@@ -67,7 +67,7 @@ export interface BuildOptions {
   results?: string;
   /** The xen flavour's QEMU: the lean build from Debian's source (default) or Debian's binary. */
   qemu?: XenQemuChoice;
-  /** Debian's cloud kernel + modules (default), or the minimal all-built-in kernel (opt-in: a long cold build). */
+  /** The minimal all-built-in kernel (default; a cold build takes minutes, then cached), or Debian's cloud kernel + modules. */
   kernel?: KernelChoice;
   log?: (line: string) => void;
 }
@@ -109,7 +109,7 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
   const initBundle = await bundleInit();
   log(`init: ${initBundle} ${statSync(initBundle).size} bytes`);
   log("step 3/6: kernel");
-  const kernel = o.kernel === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
+  const kernel = (o.kernel ?? "minimal") === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
   copyFileSync(kernel.vmlinuz, out.kernel);
   log(`kernel: ${out.kernel} ${statSync(out.kernel).size} bytes`);
   log("step 4/6: Debian Xen packages");
@@ -150,7 +150,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     process.exit(2);
   }
   // bench/RESULTS.md records the default build only.
-  const results = values.out === undefined && !values.xz && qemu === "lean" && kernel === "debian" ? RESULTS_FILE : undefined;
+  const results = values.out === undefined && !values.xz && qemu === "lean" && kernel === "minimal" ? RESULTS_FILE : undefined;
   buildAll({ dir, compression: values.xz ? "xz" : "gzip", qemu, kernel, ...(results ? { results } : {}) }).catch((e: Error) => {
     console.error(`build failed: ${e.message}`);
     process.exit(1);

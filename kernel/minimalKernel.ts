@@ -1,4 +1,4 @@
-// Opt-in (`npm run build -- --kernel minimal`, not CI's default): a minimal stubdom kernel with
+// The stubdom's kernel (the build's default; `--kernel debian` takes Debian's cloud kernel instead):
 // everything built in, from Debian's linux-source-6.1 and the fragments in kernel/config/.
 //   tsx kernel/minimalKernel.ts [--config-only] [--no-dev] [--jobs N] [--out DIR]
 // Steps: unpack the linux-source .deb into the cache and its tarball next to it; `make allnoconfig`

@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { outputsIn, RESULTS_FILE, type Outputs } from "../../host/build.ts";
-import { debianKernel } from "../../kernel/debianKernel.ts";
-import { devModules, xenModules } from "../../kernel/moduleSets.ts";
+import { parseKconfig } from "../../kernel/configFragments.ts";
+import { minimalKernel } from "../../kernel/minimalKernel.ts";
 import { readCpio, writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 import { isElf } from "../../rootfs/elf.ts";
 import { LEAN_QEMU } from "../../qemu/leanQemu.ts";
-import { IMAGE_INFO_PATH } from "../../rootfs/flavours.ts";
+import { BUILT_IN_LIST, IMAGE_INFO_PATH } from "../../rootfs/flavours.ts";
 import { elfPaths, missingInImage } from "../../rootfs/imageCheck.ts";
 import type { ManifestFile } from "../../rootfs/manifestFile.ts";
 import { RESULTS_HEADING, resultsSection } from "../../rootfs/sizeReport.ts";
@@ -114,7 +114,7 @@ test("each manifest lists every file of its image with the right size, group and
   }
 });
 
-test("xen: the lean QEMU, its ROMs, the Xen modules only; dev: all of xen plus dev mode's QEMU, virtio and the demo guest", () => {
+test("xen: the lean QEMU, its ROMs, no module files; dev: all of xen plus dev mode's QEMU and the demo guest", () => {
   const xen = manifestOf(a.xenManifest);
   const dev = manifestOf(a.devManifest);
   assert.is(xen.imageInfo.qemu, LEAN_QEMU);
@@ -129,37 +129,42 @@ test("xen: the lean QEMU, its ROMs, the Xen modules only; dev: all of xen plus d
     assert.ok(xenPaths.has(rom), rom);
   }
   assert.not.ok(xen.groups["dev-qemu"] || xen.groups["demo-guest"], "no dev parts in the xen image");
-  const modules = (m: ManifestFile): string[] => m.files.filter((f) => f.group === "kernel-modules").map((f) => f.path.replace(/^.*\//, "").replace(/\.ko$/, ""));
-  for (const mod of xenModules) assert.ok(modules(xen).includes(mod), `xen has ${mod}`);
-  assert.not.ok(modules(xen).includes("virtio_net"));
-  for (const mod of devModules) assert.ok(modules(dev).includes(mod), `dev has ${mod}`);
   const devPaths = new Set(dev.files.map((f) => f.path));
   assert.equal([...xenPaths].filter((p) => !devPaths.has(p)), [], "dev holds every xen file");
-  // The module list the init loads: in dependency order, files that exist, privcmd unrestricted.
-  const list = image(a.xenRootfs).entries.find((e) => e.path === "etc/stubdom/modules");
-  assert.ok(list?.kind === "file");
-  const lines = new TextDecoder().decode(list.data).trim().split("\n");
-  for (const line of lines) assert.ok(xenPaths.has(line.split(" ")[0]!.slice(1)), line);
-  assert.ok(lines.some((l) => /xen-privcmd\.ko unrestricted=1$/.test(l)));
-  assert.ok(lines.findIndex((l) => l.includes("/llc.ko")) < lines.findIndex((l) => l.includes("/bridge.ko")), "bridge after llc");
+  // Every driver is built into the kernel: no module files, and the list the init reads says so.
+  for (const f of flavours()) {
+    const { entries } = image(f.rootfs);
+    assert.equal(entries.filter((e) => e.path.startsWith("lib/modules/")).map((e) => e.path), [], `${f.name}: module files`);
+    const list = entries.find((e) => e.path === "etc/stubdom/modules");
+    assert.ok(list?.kind === "file", `${f.name}: etc/stubdom/modules`);
+    assert.is(new TextDecoder().decode(list.data), BUILT_IN_LIST, f.name);
+  }
 });
 
-test("runtime + init fit in 1 MiB; the kernel is Debian's cloud kernel", () => {
+test("runtime + init fit in 1 MiB; the kernel is the minimal bzImage, with privcmd unrestricted and what the init needs built in", async () => {
   for (const f of flavours()) {
     const runtime = manifestOf(f.manifest).groups["runtime+init"];
     assert.ok(runtime && runtime.files === 2 && runtime.bytes <= MiB, `${f.name}: ${JSON.stringify(runtime)}`);
   }
+  const built = await minimalKernel(() => undefined, { dev: true });
   const kernel = readFileSync(a.kernel);
-  assert.equal(kernel, readFileSync(debianKernel().vmlinuz));
+  // Buffer.equals, not assert.equal: uvu would diff megabytes on a mismatch.
+  assert.ok(kernel.equals(readFileSync(built.vmlinuz)), "the image's kernel is the cached minimal build");
   assert.not.ok(isElf(kernel), "a bzImage, not a vmlinux");
+  const config = parseKconfig(readFileSync(built.config, "utf8"));
+  assert.is(config.get("CONFIG_MODULES"), "n", "no module loader");
+  for (const symbol of ["CONFIG_XEN_PV", "CONFIG_HVC_XEN", "CONFIG_XEN_PRIVCMD", "CONFIG_XEN_GNTDEV", "CONFIG_XEN_NETDEV_FRONTEND", "CONFIG_BRIDGE", "CONFIG_TUN", "CONFIG_VIRTIO_CONSOLE"]) {
+    assert.is(config.get(symbol), "y", symbol);
+  }
+  assert.match(config.get("CONFIG_CMDLINE") ?? "", /xen_privcmd\.unrestricted=1/);
 });
 
-test(`${RESULTS_FILE} has the "Image sizes" of these very images (npm run build writes it)`, () => {
+test(`${RESULTS_FILE} has the "Image sizes" of these very images (npm run build writes it)`, async () => {
   assert.ok(existsSync(RESULTS_FILE), `${RESULTS_FILE} is missing; run npm run build`);
   const text = readFileSync(RESULTS_FILE, "utf8");
   const start = text.indexOf(`${RESULTS_HEADING}\n`);
   assert.ok(start >= 0, `no "${RESULTS_HEADING}" section`);
-  const k = debianKernel();
+  const k = await minimalKernel(() => undefined, { dev: true });
   const expected = resultsSection([manifestOf(a.xenManifest), manifestOf(a.devManifest)], { description: `${k.package} ${k.version}`, bytes: readFileSync(a.kernel).length });
   assert.is(text.slice(start, start + expected.length), expected, "stale: run npm run build");
 });

@@ -52,8 +52,8 @@ test("--qemu lean|debian and --kernel debian|minimal, with defaults; anything el
   assert.is(xenQemuChoice(undefined), "lean");
   assert.is(xenQemuChoice("debian"), "debian");
   assert.throws(() => xenQemuChoice("qubes"), /--qemu qubes: expected one of lean, debian/);
-  assert.is(kernelChoice(undefined), "debian");
-  assert.is(kernelChoice("minimal"), "minimal");
+  assert.is(kernelChoice(undefined), "minimal");
+  assert.is(kernelChoice("debian"), "debian");
   assert.throws(() => kernelChoice("tiny"), /--kernel tiny/);
 });
 
