@@ -35,6 +35,8 @@ export interface ServiceView {
   secondsInState: number | null;
   /** QMP query-status, for qemu only. */
   status?: string;
+  /** Resident set in kB, for qemu only (null while it is not up). */
+  rssKb?: number | null;
 }
 
 export interface HealthView {
@@ -44,6 +46,8 @@ export interface HealthView {
   state: string;
   error: string;
   memFreeKb: number | null;
+  /** MemAvailable: what the stubdom can still spend. */
+  memAvailableKb: number | null;
   configProblems: string[];
   bootMs: Record<string, number>;
   services: Record<string, ServiceView>;
@@ -72,6 +76,7 @@ export function healthView(domid: number, name: string, guest: number | null, ke
         since,
         secondsInState: Number.isNaN(t) ? null : Math.max(0, Math.round((nowMs - t) / 1000)),
         ...(keys.has(`${head}/status`) ? { status: keys.get(`${head}/status`) ?? "" } : {}),
+        ...(keys.has(`${head}/rss-kb`) ? { rssKb: num(keys.get(`${head}/rss-kb`)) } : {}),
       };
     }
   }
@@ -83,6 +88,7 @@ export function healthView(domid: number, name: string, guest: number | null, ke
     state: keys.get("state") ?? "",
     error: keys.get("error") ?? "",
     memFreeKb: num(keys.get("mem-free-kb")),
+    memAvailableKb: num(keys.get("mem-available-kb")),
     configProblems: problems === "" ? [] : problems.split("\n"),
     bootMs,
     services,
@@ -125,7 +131,8 @@ const COLUMNS: { title: string; right?: boolean; cell: (v: HealthView) => string
   { title: "Restarts", right: true, cell: (v) => (v.services.qemu?.restarts == null ? "-" : String(v.services.qemu.restarts)) },
   { title: "Last exit", cell: (v) => v.services.qemu?.lastExit || "-" },
   { title: "Uptime", right: true, cell: (v) => (v.services.qemu?.state === "up" && v.services.qemu.secondsInState !== null ? formatDuration(v.services.qemu.secondsInState) : "-") },
-  { title: "Free kB", right: true, cell: (v) => (v.memFreeKb === null ? "-" : String(v.memFreeKb)) },
+  { title: "RSS kB", right: true, cell: (v) => (v.services.qemu?.rssKb == null ? "-" : String(v.services.qemu.rssKb)) },
+  { title: "Avail kB", right: true, cell: (v) => (v.memAvailableKb === null ? "-" : String(v.memAvailableKb)) },
 ];
 
 /** Pure: one row per stubdom, columns aligned as `xl list` does. */

@@ -6,9 +6,9 @@ import { formatDetails, formatTable, healthDir, listStubdoms, readStubdom, type 
 export const STATUS_HELP = `usage: stubdomctl status [S] [--json] [--socket PATH]
 
 Reads the health stubdom S writes under ${healthDir(0).replace("/0/", "/<S>/")}/ (every stubdom that
-has any, without S) and prints one row each: state, QEMU's state, pid, restarts, last exit, uptime
-and free memory; with S also the boot step timings, QEMU's QMP status, the error sentence and any
-config problems. Exits 1 when a stubdom's state is failed.
+has any, without S) and prints one row each: state, QEMU's state, pid, restarts, last exit, uptime,
+QEMU's resident set and the memory still available; with S also the boot step timings, QEMU's QMP
+status, the error sentence and any config problems. Exits 1 when a stubdom's state is failed.
 
 options:
   --json         a JSON object (with S) or array (without), the same fields, for scripts

@@ -1,5 +1,6 @@
 // What health says, computed from the supervisor's state: a flat map of key -> value under
 // /local/domain/<S>/data/stubdom/. Pure; health.ts writes only the keys that changed.
+import type { MemoryFigures } from "./memoryFigures.ts";
 import type { ServiceRecord } from "./serviceMachine.ts";
 
 export type Phase = "booting" | "running" | "stopping";
@@ -16,7 +17,8 @@ export interface HealthInput {
   qmpStatus?: string;
   qmpChecked: boolean;
   bootMs: Record<string, number>;
-  memFreeKb: number;
+  /** Unknown figures are published as "". */
+  memory: MemoryFigures;
   /** Wall-clock ms at monotonic 0, to print `since` as a date. */
   wallOffsetMs: number;
   configProblems: string[];
@@ -48,18 +50,22 @@ function serviceKeys(name: string, r: ServiceRecord, wallOffsetMs: number): [str
   ];
 }
 
+const kb = (n: number | undefined): string => (n === undefined ? "" : String(n));
+
 export function healthKeys(h: HealthInput): Map<string, string> {
   const state = overallState(h);
   const qemuError = (state === "failed" || state === "degraded") && h.qemu?.error ? `QEMU ${h.qemu.error}` : undefined;
   const out = new Map<string, string>([
     ["state", state],
     ["error", h.bootError ?? qemuError ?? ""],
-    ["mem-free-kb", String(h.memFreeKb)],
+    ["mem-free-kb", kb(h.memory.freeKb)],
+    ["mem-available-kb", kb(h.memory.availableKb)],
     ["config-problems", h.configProblems.join("\n")],
   ]);
   if (h.qemu) {
     for (const [k, v] of serviceKeys("qemu", h.qemu, h.wallOffsetMs)) out.set(k, v);
     out.set("qemu/status", h.qmpStatus ?? (h.qmpChecked ? "no answer" : ""));
+    out.set("qemu/rss-kb", h.qemu.state === "up" ? kb(h.memory.qemuRssKb) : "");
   }
   for (const [name, r] of Object.entries(h.other)) for (const [k, v] of serviceKeys(name, r, h.wallOffsetMs)) out.set(k, v);
   for (const [step, ms] of Object.entries(h.bootMs)) out.set(`boot-ms/${step}`, String(ms));

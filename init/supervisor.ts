@@ -6,6 +6,7 @@ import type { Config } from "./configSchema.ts";
 import type { HealthWriter } from "./health.ts";
 import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
 import type { Log } from "./log.ts";
+import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.ts";
 import type { QemuLauncher } from "./qemuLauncher.ts";
 import type { Reaper } from "./reaper.ts";
 import { Service } from "./service.ts";
@@ -64,11 +65,24 @@ export class Supervisor {
         qmpStatus: this.qmpStatus,
         qmpChecked: this.qmpChecked,
         bootMs: this.d.bootMs,
-        memFreeKb: this.d.sys.memFreeKb(),
+        memory: this.memory(),
         wallOffsetMs: this.d.wallOffsetMs,
         configProblems: this.configProblems,
       }),
     );
+  }
+
+  /** /proc/meminfo and QEMU's VmRSS; a file that cannot be read leaves its figures unknown (""). */
+  private memory(): MemoryFigures {
+    const read = (path: string): string => {
+      try {
+        return this.d.sys.readText(path);
+      } catch {
+        return "";
+      }
+    };
+    const pid = this.qemu?.record.state === "up" ? this.qemu.record.pid : undefined;
+    return { ...parseMeminfo(read("/proc/meminfo")), qemuRssKb: pid === undefined ? undefined : parseVmRssKb(read(`/proc/${pid}/status`)) };
   }
 
   /** A boot step failed for good: the sentence goes to the log and to health `error`. */

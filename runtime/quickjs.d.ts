@@ -172,8 +172,6 @@ declare module "qjs:sys" {
   /** Loads a kernel module file (finit_module). */
   export function finitModule(path: string, params?: string): void;
   export function sethostname(name: string): void;
-  /** uptime in seconds, totalram and freeram in bytes, procs = number of processes */
-  export function sysinfo(): { uptime: number; totalram: number; freeram: number; procs: number };
   /** Monotonic milliseconds. */
   export function now(): number;
 

@@ -69,8 +69,6 @@ export interface Sys {
   /** One exited child, without blocking; undefined when none is waiting. */
   reapOne(): ExitStatus | undefined;
   kill(pid: number, signal: number): void;
-  /** Free memory in KiB (sysinfo). */
-  memFreeKb(): number;
   getenv(name: string): string | undefined;
   sync(): void;
   /** Powers the domain off; in a child PID namespace this ends the namespace. */

@@ -106,7 +106,6 @@ export function quickjsSys(): Sys {
       return r === null ? undefined : decodeWaitStatus(r[0], r[1]);
     },
     kill: (pid, signal) => native.kill(pid, signal),
-    memFreeKb: () => Math.floor(native.sysinfo().freeram / 1024),
     getenv: (name) => std.getenv(name),
     sync: () => native.sync(),
     poweroff: () => native.reboot("poweroff"),

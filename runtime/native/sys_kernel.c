@@ -8,7 +8,6 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
-#include <sys/sysinfo.h>
 #include <time.h>
 #include "sys.h"
 
@@ -105,20 +104,6 @@ static JSValue js_sethostname(JSContext *ctx, JSValueConst this_val, int argc, J
     return ret;
 }
 
-/* sysinfo() -> { uptime (s), totalram, freeram (bytes), procs } */
-static JSValue js_sysinfo(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
-{
-    struct sysinfo si;
-    if (sysinfo(&si) < 0)
-        return SYS_THROW_ERRNO("sysinfo");
-    JSValue o = JS_NewObject(ctx);
-    JS_SetPropertyStr(ctx, o, "uptime", JS_NewInt64(ctx, si.uptime));
-    JS_SetPropertyStr(ctx, o, "totalram", JS_NewInt64(ctx, (int64_t)si.totalram * si.mem_unit));
-    JS_SetPropertyStr(ctx, o, "freeram", JS_NewInt64(ctx, (int64_t)si.freeram * si.mem_unit));
-    JS_SetPropertyStr(ctx, o, "procs", JS_NewInt32(ctx, si.procs));
-    return o;
-}
-
 /* now() -> monotonic milliseconds (this QuickJS's os module has no os.now; Date.now() jumps with the
    wall clock, which a VM may set late). */
 static JSValue js_now(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -135,7 +120,6 @@ static const JSCFunctionListEntry funcs[] = {
     JS_CFUNC_DEF("reboot", 1, js_reboot),
     JS_CFUNC_DEF("finitModule", 2, js_finit_module),
     JS_CFUNC_DEF("sethostname", 1, js_sethostname),
-    JS_CFUNC_DEF("sysinfo", 0, js_sysinfo),
     JS_CFUNC_DEF("now", 0, js_now),
 };
 

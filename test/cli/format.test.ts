@@ -24,16 +24,18 @@ test("healthView: services from <name>/state, numbers parsed, boot steps kept in
     ["qmp-proxy/pid", "90"],
     ["deep/a/b", "x"],
     ["mem-free-kb", "n/a"],
+    ["qemu/rss-kb", ""],
   ]);
   const v = healthView(2, "demo-dm", 1, keys, now);
   assert.equal(v.bootMs, { mounts: 12 });
   assert.equal(Object.keys(v.services), ["qemu", "qmp-proxy"]);
-  assert.equal(v.services.qemu, { state: "backoff", pid: null, restarts: 3, lastExit: "", since: "2030-01-01T00:09:30Z", secondsInState: 30 });
+  assert.equal(v.services.qemu, { state: "backoff", pid: null, restarts: 3, lastExit: "", since: "2030-01-01T00:09:30Z", secondsInState: 30, rssKb: null });
   assert.is(v.memFreeKb, null);
+  assert.is(v.memAvailableKb, null);
   assert.equal(v.configProblems, []);
   // Not up: no uptime; missing numbers are dashes; columns line up.
   const table = formatTable([v, { ...v, domid: 12, name: "a-much-longer-name-dm" }]).split("\n");
-  assert.match(table[1], /^demo-dm +2 +1 +degraded +backoff +- +3 +- +- +-$/);
+  assert.match(table[1], /^demo-dm +2 +1 +degraded +backoff +- +3 +- +- +- +-$/);
   assert.is(table[0].indexOf("ID") + 2, table[1].indexOf(" 2 ") + 2, "ID is right-aligned under its title");
 });
 

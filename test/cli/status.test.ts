@@ -21,8 +21,8 @@ test("a running stubdom: one table row, boot timings and QMP status below, exit 
   const r = await runCli(["status", "2"], d.env);
   assert.is(r.code, 0, r.stderr);
   const lines = r.stdout.split("\n");
-  assert.match(lines[0], /^Name +ID +Guest +State +QEMU +PID +Restarts +Last exit +Uptime +Free kB$/);
-  assert.match(lines[1], /^demo-dm +2 +1 +running +up +57 +1 +code:1 +1m1[5-9]s +41234$/);
+  assert.match(lines[0], /^Name +ID +Guest +State +QEMU +PID +Restarts +Last exit +Uptime +RSS kB +Avail kB$/);
+  assert.match(lines[1], /^demo-dm +2 +1 +running +up +57 +1 +code:1 +1m1[5-9]s +16244 +43010$/);
   assert.is(lines[2], "boot: mounts 12 ms, xenstore 40 ms (total 52 ms)");
   assert.is(lines[3], "QMP status: running");
   assert.is(r.stderr, "");
@@ -38,6 +38,8 @@ test("--json: the same fields, machine-readable", async () => {
   assert.is(v.guest, 1);
   assert.is(v.state, "running");
   assert.is(v.memFreeKb, 41234);
+  assert.is(v.memAvailableKb, 43010);
+  assert.is(v.services.qemu.rssKb, 16244);
   assert.equal(v.bootMs, { mounts: 12, xenstore: 40 });
   assert.equal(v.configProblems, ['kernel command line: unknown setting "x"']);
   assert.is(v.services.qemu.pid, 57);

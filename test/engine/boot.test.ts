@@ -37,6 +37,7 @@ test("the whole boot ends with state=running, qemu/pid set, and PID 1 living on"
   assert.is(await x.health("qemu/restarts"), "0");
   assert.is(await x.health("error"), "");
   assert.is(await x.health("mem-free-kb"), "96000");
+  assert.is(await x.health("mem-available-kb"), "98304");
   // The last boot step's time is published just after QEMU's own state change.
   await x.waitHealth("boot-ms/qemu-spawn", (v) => v !== undefined, BOUND);
   for (const step of ["mounts", "modules", "config", "network"]) assert.ok((await x.health(`boot-ms/${step}`)) !== undefined, `boot-ms/${step}`);

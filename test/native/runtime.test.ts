@@ -230,14 +230,12 @@ test("unhandled rejections and handler exceptions are logged, never fatal", () =
   assert.match(r.stderr, /Error: thrown in a timer\n/);
 });
 
-test("sysinfo and now give plausible numbers", () => {
+test("now and getpid give plausible numbers", () => {
   const r = runJson(`
     const t0 = sys.now();
     os.sleep(20);
-    print(JSON.stringify({ ...sys.sysinfo(), elapsed: sys.now() - t0, pid: sys.getpid() }));
+    print(JSON.stringify({ elapsed: sys.now() - t0, pid: sys.getpid() }));
   `);
-  assert.ok(r.uptime > 0 && r.totalram > 16 * 2 ** 20 && r.freeram > 0 && r.freeram <= r.totalram, JSON.stringify(r));
-  assert.ok(r.procs >= 1);
   assert.ok(r.elapsed >= 19 && r.elapsed < 5000, `elapsed ${r.elapsed}`);
   assert.ok(r.pid > 1);
 });

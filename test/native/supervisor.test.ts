@@ -44,6 +44,9 @@ test("PID 1 boots, starts QEMU, reports running; the guest's line arrives; kill 
     await s.waitHealth("state", (v) => v === "running", BOUND);
     assert.is.not(await s.health("qemu/pid"), pid1);
     await s.waitHealth("qemu/status", (v) => v === "running", BOUND);
+    // Memory figures from /proc: the namespace's /proc shows the host's meminfo and QEMU's own status.
+    await s.waitHealth("qemu/rss-kb", (v) => Number(v) > 1024, BOUND);
+    assert.ok(Number(await s.health("mem-available-kb")) > 0);
   } catch (e) {
     dump(s);
     throw e;

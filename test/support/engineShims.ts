@@ -138,7 +138,6 @@ export const now = () => sysCall("now");
 export const mount = (source, target, fstype, flags = 0, data = null) => sysCall("mount", source, target, fstype, flags, data);
 export const finitModule = (path, params = "") => sysCall("finitModule", path, params);
 export const sethostname = (name) => sysCall("sethostname", name);
-export const sysinfo = () => sysCall("sysinfo");
 export const sync = () => sysCall("sync");
 export const reboot = (cmd) => sysCall("reboot", cmd);
 export const spawn = (argv, opts = {}) => sysCall("spawn", argv, opts);

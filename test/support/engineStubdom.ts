@@ -100,6 +100,7 @@ export class EngineStubdom {
     world.onMount("/proc", () => {
       fs.file("/proc/cmdline", `${o.cmdline ?? "console=hvc0 quiet"}\n`);
       fs.file("/proc/sys/vm/overcommit_memory", "0\n");
+      fs.file("/proc/meminfo", "MemTotal:         131072 kB\nMemFree:           96000 kB\nMemAvailable:      98304 kB\nBuffers:               0 kB\n");
     });
     world.onMount("/sys", () => {
       fs.file("/sys/class/tty/console/active", "hvc0\n");

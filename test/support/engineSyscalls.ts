@@ -114,8 +114,6 @@ export class Syscalls {
       case "sethostname":
         w.hostname = a[0];
         return void w.effect(`hostname ${a[0]}`);
-      case "sysinfo":
-        return { uptime: Math.floor(w.clock / 1000), totalram: 128 * 2 ** 20, freeram: w.freeRamKb * 1024, procs: w.procs.running().length + 1 };
       case "sync":
         return void w.effect("sync");
       case "reboot":

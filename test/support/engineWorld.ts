@@ -31,7 +31,6 @@ export class World {
   readonly programs = new Map<string, Program>();
   /** Device nodes: what opening `/dev/...` of that device name yields. */
   readonly devices = new Map<string, (path: string) => Endpoint>();
-  freeRamKb = 96_000;
   poweredOff: string | undefined;
   /** How often each call was made. */
   readonly callCounts = new Map<string, number>();

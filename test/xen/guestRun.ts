@@ -30,8 +30,9 @@ export interface GuestFigures {
   plan: GuestPlan;
   createMs?: number;
   firstSerialMs?: number;
-  /** Health mem-free-kb once the state is running. */
-  memFreeKb?: number;
+  /** Health mem-available-kb and qemu/rss-kb once QMP has answered (QEMU a few seconds up). */
+  memAvailableKb?: number;
+  qemuRssKb?: number;
   /** The stubdom kernel's "Memory: avail/total" line. */
   kernelMemory?: string;
   stubdomMiB?: number;
@@ -114,11 +115,14 @@ export async function runGuest(dom0: Dom0, checks: Checks, plan: GuestPlan, file
   const s = (await dom0.sh(`xl domid ${g}-dm`, 20)).out.trim();
   const health = `/local/domain/${s}/data/stubdom`;
   await dom0.waitFor(`[ "$(xenstore-read ${health}/state 2>/dev/null)" = running ]`, 30);
+  // The first QMP answer (qmp-interval-s after QEMU started) republishes the memory figures.
+  await dom0.waitFor(`[ "$(xenstore-read ${health}/qemu/status 2>/dev/null)" = running ]`, 30);
   const ls = await dom0.sh(`xenstore-ls -f ${health}; grep -m1 'Memory:' /var/log/xen/qemu-dm-${g}.log`, 30);
   const keys = parseXenstoreLs(ls.out);
   const state = keys.get(`${health}/state`);
   const pid = keys.get(`${health}/qemu/pid`);
-  fig.memFreeKb = Number(keys.get(`${health}/mem-free-kb`)) || undefined;
+  fig.memAvailableKb = Number(keys.get(`${health}/mem-available-kb`)) || undefined;
+  fig.qemuRssKb = Number(keys.get(`${health}/qemu/rss-kb`)) || undefined;
   fig.kernelMemory = /Memory: (\d+K\/\d+K) available/.exec(ls.out)?.[1];
   check(`xenstore-ls shows health state = "running"`, state === "running", state === undefined ? `no ${health}/state` : `state = "${state}", error = "${keys.get(`${health}/error`) ?? ""}"`);
   check(`xenstore-ls shows QEMU's pid`, /^\d+$/.test(pid ?? ""), pid ? `qemu/pid = ${pid}` : `no ${health}/qemu/pid`);

@@ -33,7 +33,8 @@ const PROBE_ROWS = [
 
 function row(f: GuestFigures): string {
   const mem = f.plan.stubdomMemory === undefined ? `default${f.stubdomMiB ? ` (${f.stubdomMiB} MiB)` : " (128 MiB)"}` : `${f.plan.stubdomMemory} MiB`;
-  const free = f.memFreeKb === undefined ? "-" : `MemFree ${(f.memFreeKb / 1024).toFixed(1)} MiB${f.kernelMemory ? `; kernel: ${f.kernelMemory} available` : ""}`;
+  const kbMiB = (kb: number | undefined): string => (kb === undefined ? "?" : `${(kb / 1024).toFixed(1)} MiB`);
+  const free = f.memAvailableKb === undefined && f.qemuRssKb === undefined ? "-" : `MemAvailable ${kbMiB(f.memAvailableKb)}, QEMU RSS ${kbMiB(f.qemuRssKb)}${f.kernelMemory ? `; kernel: ${f.kernelMemory} available` : ""}`;
   const end = f.endMs === undefined ? "-" : `${s(f.endMs)} (${f.plan.end})`;
   const result = f.failure ? `failed: ${f.failure.replace(/\|/g, "/")}` : "worked";
   return `| ${f.plan.label} | ${mem} | ${s(f.createMs)} | ${s(f.firstSerialMs)} | ${free} | ${s(f.restartMs)} | ${end} | ${result} |`;
