@@ -106,7 +106,8 @@ export function bootSection(run: RunInfo, d: BootData): string {
     "  1.2-1.5): mounts, `xenstore-read`/`-list`/`-exists` per key through Xen's own client (Debian's xenstore-utils,",
     "  `XENSTORED_PATH` = the virtio port device), `ip`/`brctl` for eth0 + br0, a background job polling for QEMU's tap,",
     "  the kmsg drain, QEMU in the background, vchan-socket-proxy, the \"press enter\" shell. It also loads the kernel",
-    "  modules with `insmod` (Qubes' kernel has them built in; this one needs them). libxenstore is in both images already.",
+    "  modules our init's list names with `insmod` (none when the kernel has them built in, as the default one and Qubes'",
+    "  do). libxenstore is in both images already.",
     "",
     "How it is timed. Inside the VM, the kernel's own boot-time trace (`trace_event=sched:sched_process_fork,",
     "sched:sched_process_exec,syscalls:sys_enter_write`, the same clock as printk) gives PID 1's exec of /init, QEMU's",
@@ -180,22 +181,21 @@ export function memorySection(run: RunInfo, d: MemoryData): string {
     const initrd = !s.image ? "gzip, 1 MiB" : s.initrd === "gzip" ? `gzip, ${kib(s.image.compressedBytes)}` : "uncompressed, as Xen's domain builder hands it over";
     lines.push(`| ${s.label}${s.image ? ` (${kib(s.image.unpackedBytes)} unpacked)` : ""} | ${initrd} | ${s.minMiB === undefined ? `none up to ${s.range[1]}` : `**${s.minMiB} MiB**`} | ${probes} |`);
   }
-  const atMin = d.searches.map((s) => ({ s, p: s.probes.find((p) => p.ok && p.memoryMiB === s.minMiB) })).filter((x) => x.p?.memFreeKb !== undefined);
+  const atMin = d.searches.map((s) => ({ s, p: s.probes.find((p) => p.ok && p.memoryMiB === s.minMiB) })).filter((x) => x.p?.memAvailableKb !== undefined);
   const lowest = Math.min(...d.searches.filter((s) => s.image).map((s) => s.minMiB ?? Infinity));
   const floor = d.searches.find((s) => !s.image);
   lines.push(
     "",
-    "Free memory after boot (health `mem-free-kb`, MemFree as the init reads it once QEMU is up) at the smallest size that works:",
-    ...atMin.map(({ s, p }) => `- ${s.label}, -m ${s.minMiB}: ${(p!.memFreeKb! / 1024).toFixed(1)} MiB.`),
+    "Memory still available after boot (health `mem-available-kb`, MemAvailable once the guest's line is out) at the smallest size that works:",
+    ...atMin.map(({ s, p }) => `- ${s.label}, -m ${s.minMiB}: ${(p!.memAvailableKb! / 1024).toFixed(1)} MiB.`),
     "",
     "The init's RSS in the dev VM is in the Boot section (PID 1 VmHWM/VmRSS, ours and the baseline); the Runtime",
     "section has it under the native harness.",
     "",
     `The kernel (${d.kernel}) sets the floor before any init runs: its bzImage header asks for`,
     `init_size = ${kib(d.kernelInitSize)} to decompress and start in place, above the 16 MiB load address, so with`,
-    `a 1 MiB initrd it needs ${floor?.minMiB ?? "?"} MiB here (the kernel-alone row). 64 MiB is out of reach with this kernel`,
-    "whatever the init; the minimal all-built-in kernel (kernel/config/) is the way there, as the real-Xen",
-    "measurements in this file show.",
+    `a 1 MiB initrd it needs ${floor?.minMiB ?? "?"} MiB here (the kernel-alone row).${floor?.minMiB !== undefined && floor.minMiB > TARGETS.memoryMiB ? ` ${TARGETS.memoryMiB} MiB is out of reach with this kernel` : ""}`,
+    ...(floor?.minMiB !== undefined && floor.minMiB > TARGETS.memoryMiB ? ["whatever the init; the minimal all-built-in kernel (kernel/config/, the build's default) is the way there."] : []),
     "",
     "Why an image takes this much more: while it unpacks, the kernel holds the initrd and the files unpacked from it at",
     "once, on top of its own floor, before QEMU runs at all. On Xen 4.17 the domain builder decompresses the ramdisk",

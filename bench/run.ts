@@ -17,6 +17,7 @@ import { measureBoot, type BootSample, type InitKind } from "./boot/devBoot.ts";
 import { initMemory } from "./boot/probe.ts";
 import { machineLine, sampleLoad, type LoadSample } from "./machine.ts";
 import { bzImageInitSize, probeKernel, tinyInitrd } from "./memory/kernelFloor.ts";
+import { traceKernel, TRACE_FRAGMENT } from "./boot/traceKernel.ts";
 import { minMemory, probeMemory, STEP_MIB, type MemoryProbe } from "./memory/minMemory.ts";
 import { bootSection, HEADINGS, memorySection, restartSection, TARGETS, type MemoryData, type RunInfo } from "./report.ts";
 import { measureRestarts, RESTART_CONFIG, type RestartSample } from "./restart/restarts.ts";
@@ -68,6 +69,8 @@ async function bootBench(images: BenchImages): Promise<BootSample[]> {
   const samples: Record<InitKind, BootSample[]> = { ours: [], baseline: [] };
   const load: LoadSample[] = [];
   const failures: string[] = [];
+  // The build's kernel has no tracing: the bench boots the same kernel with bench/boot/trace.config on top.
+  const kernel = await traceKernel(log);
   // ABBA: each pair's order flips, so a drift in the machine's load hits both sides alike.
   for (let i = 0; i < boots; i++) {
     const order: InitKind[] = i % 2 === 0 ? ["ours", "baseline"] : ["baseline", "ours"];
@@ -76,7 +79,7 @@ async function bootBench(images: BenchImages): Promise<BootSample[]> {
       for (let attempt = 1; attempt <= 2; attempt++) {
         load.push(sampleLoad());
         try {
-          const s = await measureBoot({ init, kernel: images.kernel.path, rootfs: images[init].rootfs, memoryMiB: BOOT_MEMORY_MIB });
+          const s = await measureBoot({ init, kernel: kernel.vmlinuz, rootfs: images[init].rootfs, memoryMiB: BOOT_MEMORY_MIB });
           samples[init].push({ ...s, round: i });
           log(`boot ${i + 1}/${boots} ${init}: QEMU exec ${s.qemuExecMs.toFixed(0)} ms (modules ${s.modulesMs.toFixed(0)} ms), guest line ${s.guestLineMs.toFixed(0)} ms${s.runningMs === undefined ? "" : `, running ${s.runningMs.toFixed(0)} ms`}`);
           break;
@@ -89,7 +92,7 @@ async function bootBench(images: BenchImages): Promise<BootSample[]> {
   }
   sections.set(
     HEADINGS.boot,
-    bootSection(run, { ...samples, images, kernel: images.kernel.description, memoryMiB: BOOT_MEMORY_MIB, load, failures }),
+    bootSection(run, { ...samples, images, kernel: `${images.kernel.description} + bench/boot/${TRACE_FRAGMENT}`, memoryMiB: BOOT_MEMORY_MIB, load, failures }),
   );
   return samples.ours;
 }

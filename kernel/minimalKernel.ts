@@ -16,7 +16,7 @@ import { cacheEntry, inputHash } from "../host/cache.ts";
 import { runLogged } from "../host/buildProcess.ts";
 import type { KernelBuild } from "./debianKernel.ts";
 import { unpackDebs } from "../rootfs/debianPackages.ts";
-import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments } from "./configFragments.ts";
+import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments, type Fragment } from "./configFragments.ts";
 
 export const SOURCE_PACKAGE = "linux-source-6.1";
 const TOOLS = ["gcc", "make", "bc", "bison", "flex"];
@@ -93,10 +93,13 @@ const kbuildProgress = (): ((line: string) => number | undefined) => {
   return (line) => (/^\s+(CC|AS|LD|AR)\s/.test(line) ? Math.min(0.99, ++n / KBUILD_STEPS) : undefined);
 };
 
-/** The minimal kernel for the image, built once per input hash into <cache>/kernel-min/<hash>. */
-export async function minimalKernel(log: (line: string) => void, o: { dev: boolean; jobs?: number }): Promise<KernelBuild> {
+/**
+ * The minimal kernel for the image, built once per input hash into <cache>/kernel-min/<hash>.
+ * `extra` fragments go on top of kernel/config/ (the boot bench adds its tracing this way).
+ */
+export async function minimalKernel(log: (line: string) => void, o: { dev: boolean; jobs?: number; extra?: Fragment[] }): Promise<KernelBuild> {
   const [layer] = unpackDebs([SOURCE_PACKAGE], log);
-  const fragments = readFragments(undefined, (name) => o.dev || !name.includes("-dev"));
+  const fragments = [...readFragments(undefined, (name) => o.dev || !name.includes("-dev")), ...(o.extra ?? [])];
   const wanted = mergeFragments(fragments);
   const allconfig = formatKconfig(wanted);
   const entry = cacheEntry("kernel-min", inputHash(["kernel-min/1", layer!.package, layer!.version, allconfig]));

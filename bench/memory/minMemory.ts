@@ -13,7 +13,7 @@ export interface MemoryProbe {
   ok: boolean;
   /** Why it failed, in a few words; or health mem-free-kb when it worked. */
   detail: string;
-  memFreeKb?: number;
+  memAvailableKb?: number;
   seconds: number;
 }
 
@@ -48,9 +48,9 @@ export async function probeMemory(memoryMiB: number, o: ProbeOptions): Promise<M
     exited.catch(() => undefined);
     await Promise.race([ds.vm.hvc[3].lines.waitFor(new RegExp(DEMO_GUEST_LINE), o.guestBoundMs ?? 90_000), exited, fatal]);
     const state = await ds.xs.readString(ds.healthPath("state"));
-    const memFreeKb = Number(await ds.xs.readString(ds.healthPath("mem-free-kb")));
+    const memAvailableKb = Number(await ds.xs.readString(ds.healthPath("mem-available-kb")));
     if (state !== "running") return { memoryMiB, ok: false, detail: `health state ${state} after the guest's line`, seconds: seconds() };
-    return { memoryMiB, ok: true, detail: `mem-free-kb ${memFreeKb}`, memFreeKb, seconds: seconds() };
+    return { memoryMiB, ok: true, detail: `mem-available-kb ${memAvailableKb}`, memAvailableKb, seconds: seconds() };
   } catch (e) {
     const why = kernelReason(ds.vm.console.lines.all) ?? (e as Error).message.split("\n")[0];
     return { memoryMiB, ok: false, detail: why, seconds: seconds() };

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments } from "../../kernel/configFragments.ts";
 import { debianKernel } from "../../kernel/debianKernel.ts";
 import { devModules, moduleSymbols, xenModules } from "../../kernel/moduleSets.ts";
+import { TRACE_FRAGMENT } from "../../bench/boot/traceKernel.ts";
 
 test("parseKconfig: settings, 'is not set', comments; anything else is an error naming the line", () => {
   const v = parseKconfig('# a comment\nCONFIG_A=y\n# CONFIG_B is not set\nCONFIG_S="x y"\n\nCONFIG_N=-1\n');
@@ -54,6 +55,15 @@ test("Debian's cloud kernel builds each of those modules as a module, and knows 
   // CONFIG_CMDLINE only appears once CMDLINE_BOOL is on, which Debian leaves off.
   const unknown = [...merged.keys()].filter((s) => !cloud.has(s) && s !== "CONFIG_CMDLINE");
   assert.equal(unknown, [], "symbols Debian's 6.1 config does not have (typos?)");
+});
+
+test("the boot bench's trace fragment goes on top of the kernel's without a conflict, and Debian knows its symbols", () => {
+  const trace = readFragments("bench/boot", (name) => name === TRACE_FRAGMENT);
+  assert.is(trace.length, 1);
+  const withTrace = mergeFragments([...fragments, ...trace]);
+  for (const s of ["CONFIG_FTRACE", "CONFIG_FTRACE_SYSCALLS"]) assert.is(withTrace.get(s), "y", s);
+  const cloud = parseKconfig(readFileSync(debianKernel().config, "utf8"));
+  assert.equal([...trace[0]!.values.keys()].filter((s) => !cloud.has(s)), []);
 });
 
 test.run();
