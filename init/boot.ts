@@ -127,9 +127,11 @@ export async function boot(sys: Sys): Promise<void> {
   // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
   await runCommand(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
 
+  const sandbox = config.sandbox && image.sandbox !== false;
+  if (config.sandbox && !sandbox) log.warn(`${image.qemu} has no seccomp (image.json "sandbox": false): starting it without -sandbox`);
   const launcher = new QemuLauncher(
     sys,
-    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, ...data, libxlQmp: image.qmpProxy !== undefined, sandbox: config.sandbox },
+    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, ...data, libxlQmp: image.qmpProxy !== undefined, sandbox },
     (event) => log.debug(`qmp event: ${event}`),
   );
   const spawnStart = sys.now();

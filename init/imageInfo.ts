@@ -4,6 +4,8 @@ import type { Sys } from "../runtime/sys.ts";
 export interface ImageInfo {
   flavour: string;
   qemu: string;
+  /** False when that QEMU has no seccomp, so `-sandbox` would stop it at once; absent means true. */
+  sandbox?: boolean;
   /** vchan-socket-proxy, in images for Xen: libxl's QMP path into the stubdom. */
   qmpProxy?: string;
 }
@@ -16,5 +18,6 @@ export function readImageInfo(sys: Sys): ImageInfo {
     throw new Error(`${IMAGE_INFO} lacks "flavour" or "qemu"`);
   }
   if (raw.qmpProxy !== undefined && typeof raw.qmpProxy !== "string") throw new Error(`${IMAGE_INFO}: "qmpProxy" is not a path`);
-  return { flavour: raw.flavour, qemu: raw.qemu, qmpProxy: raw.qmpProxy };
+  if (raw.sandbox !== undefined && typeof raw.sandbox !== "boolean") throw new Error(`${IMAGE_INFO}: "sandbox" is not true or false`);
+  return { flavour: raw.flavour, qemu: raw.qemu, sandbox: raw.sandbox, qmpProxy: raw.qmpProxy };
 }

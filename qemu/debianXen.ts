@@ -63,6 +63,8 @@ export function debianXen(log: (line: string) => void = () => undefined): Debian
       modules: [],
       data: [...XEN_QEMU_DATA],
       layers,
+      // Debian builds qemu-system-xen without libseccomp.
+      seccomp: false,
     },
   };
 }

@@ -18,5 +18,6 @@ export function devQemu(): QemuSource {
     // -machine pc under TCG: QEMU loads the system BIOS itself, and the vapic option ROM.
     data: ["/usr/share/seabios/bios-256k.bin", "/usr/share/qemu/kvmvapic.bin"],
     layers: [],
+    seccomp: true,
   };
 }

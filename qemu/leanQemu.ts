@@ -155,6 +155,7 @@ export function leanQemuSource(build: LeanQemuBuild, firmware: readonly Layer[])
     modules: [],
     data: [...XEN_QEMU_DATA],
     layers: [build.layer, ...firmware],
+    seccomp: CONFIGURE_FLAGS.includes("--enable-seccomp"),
   };
 }
 

@@ -16,6 +16,8 @@ export interface QemuSource {
   data: string[];
   /** Host trees, searched before the host's own / for these paths and the libraries. */
   layers: Layer[];
+  /** Built with seccomp, so it takes `-sandbox` (image.json "sandbox"). */
+  seccomp: boolean;
 }
 
 /**

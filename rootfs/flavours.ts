@@ -70,7 +70,7 @@ const uniqueLayers = (layers: readonly Layer[]): Layer[] => [...new Map(layers.m
 export function xenManifest(inputs: FlavourInputs): Manifest {
   const layers = uniqueLayers([...inputs.xenQemu.layers, ...inputs.xenLayers, ...(inputs.kernel.builtIn ? [] : [kernelLayer(inputs.kernel)])]);
   const fs = manifestFs(layers);
-  const imageInfo = { flavour: "xen", qemu: inputs.xenQemu.binary, qmpProxy: VCHAN_SOCKET_PROXY };
+  const imageInfo = { flavour: "xen", qemu: inputs.xenQemu.binary, sandbox: inputs.xenQemu.seccomp, qmpProxy: VCHAN_SOCKET_PROXY };
   return {
     flavour: "xen",
     imageInfo,
@@ -92,7 +92,7 @@ export function xenManifest(inputs: FlavourInputs): Manifest {
 export function devManifest(inputs: FlavourInputs, dev: DevInputs): Manifest {
   const xen = xenManifest(inputs);
   const layers = uniqueLayers([...xen.layers, ...dev.qemu.layers]);
-  const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary };
+  const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary, sandbox: dev.qemu.seccomp };
   const replaced = new Set([IMAGE_INFO_PATH, "etc/stubdom/modules"]);
   const xenModuleFiles = new Set(xen.items.filter((i) => i.kind === "host" && i.group === "kernel-modules").map((i) => i.image));
   return {

@@ -1,5 +1,6 @@
 // What goes into a stubdom image, as data: each item says where it lands in the image, where it
 // comes from, and which purpose group it is counted under in the size report.
+import type { ImageInfo } from "../init/imageInfo.ts";
 import { layeredFs, type LayeredFs } from "./closureFs.ts";
 import type { Layer } from "./debianPackages.ts";
 
@@ -27,7 +28,7 @@ export type ManifestItem =
 export interface Manifest {
   flavour: string;
   /** Written to /etc/stubdom/image.json; the init reads `qemu` to know what to exec. */
-  imageInfo: { flavour: string; qemu: string; [key: string]: string };
+  imageInfo: ImageInfo;
   items: ManifestItem[];
   /**
    * Host trees stacked over the host's own / (first wins) where libraries are searched and whose

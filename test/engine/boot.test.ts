@@ -92,6 +92,16 @@ test("the whole boot ends with state=running, qemu/pid set, and PID 1 living on"
   clean(x);
 });
 
+test("a QEMU without seccomp (image.json sandbox: false) starts without -sandbox, and the log says so", async () => {
+  const x = await boot({ prepare: (w) => w.fs.file("/etc/stubdom/image.json", JSON.stringify({ flavour: "xen", qemu: QEMU_BINARY, sandbox: false })) });
+  assert.is(await x.waitHealth("state", (v) => v === "running", BOUND), "running");
+  const [run] = x.qemu.runs;
+  assert.ok(run);
+  assert.not.ok(run.proc.argv.includes("-sandbox"), run.proc.argv.join(" "));
+  assert.ok(x.log.includes(`${QEMU_BINARY} has no seccomp (image.json "sandbox": false): starting it without -sandbox`), x.log);
+  clean(x);
+});
+
 test("every PV NIC gets a bridge with its QEMU tap; the tap joins after QMP answers", async () => {
   const nics = [
     { devid: 0, mac: "00:16:3e:00:00:10", iface: "eth0" },

@@ -13,7 +13,7 @@ import { outputsIn, RESULTS_FILE, type Outputs } from "../../host/build.ts";
 import { parseKconfig } from "../../kernel/configFragments.ts";
 import { minimalKernel } from "../../kernel/minimalKernel.ts";
 import { readCpio, writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
-import { isElf } from "../../rootfs/elf.ts";
+import { isElf, readElfDynamic } from "../../rootfs/elf.ts";
 import { LEAN_QEMU } from "../../qemu/leanQemu.ts";
 import { BUILT_IN_LIST, IMAGE_INFO_PATH } from "../../rootfs/flavours.ts";
 import { elfPaths, missingInImage } from "../../rootfs/imageCheck.ts";
@@ -111,6 +111,11 @@ test("each manifest lists every file of its image with the right size, group and
     assert.ok(info?.kind === "file");
     assert.equal(JSON.parse(new TextDecoder().decode(info.data)), m.imageInfo);
     assert.is(m.imageInfo.flavour, f.name);
+    // image.json's "sandbox" says whether QEMU takes -sandbox: it must match a libseccomp link.
+    const qemu = entries.find((e) => e.path === m.imageInfo.qemu.slice(1));
+    assert.ok(qemu?.kind === "file");
+    assert.is(m.imageInfo.sandbox, readElfDynamic(qemu.data).needed.some((l) => l.startsWith("libseccomp")), `${f.name}: sandbox`);
+    assert.is(m.imageInfo.sandbox, true, `${f.name}: the shipped QEMUs have seccomp`);
   }
 });
 

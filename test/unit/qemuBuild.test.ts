@@ -9,6 +9,10 @@ import { ninjaProgress } from "../../host/buildProcess.ts";
 import { CONFIGURE_FLAGS, DEVICES, LEAN_QEMU, leanQemuHash, showsrcVersions } from "../../qemu/leanQemu.ts";
 import { BUILT_IN_LIST, moduleItems } from "../../rootfs/flavours.ts";
 import { parseModuleList } from "../../init/kernelModules.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { debianXen, XEN_QEMU } from "../../qemu/debianXen.ts";
+import { readElfDynamic } from "../../rootfs/elf.ts";
 
 test("configure: only i386-softmmu with Xen and passthrough, no TCG/KVM, no default features or devices, seccomp, -Os", () => {
   for (const flag of [
@@ -64,6 +68,16 @@ test("a kernel with everything built in: no module files, and a module list the 
   assert.ok(item.kind === "data");
   assert.is(new TextDecoder().decode(item.data), BUILT_IN_LIST);
   assert.equal(parseModuleList(BUILT_IN_LIST), []);
+});
+
+test("each xen QEMU says whether it takes -sandbox, as its libseccomp link does: Debian's binary does not", () => {
+  const xen = debianXen();
+  const binary = xen.layers.map((l) => join(l.dir, XEN_QEMU)).find((p) => existsSync(p));
+  assert.ok(binary, `${XEN_QEMU} in the unpacked packages`);
+  const links = readElfDynamic(readFileSync(binary)).needed.some((l) => l.startsWith("libseccomp"));
+  assert.is(xen.qemu.seccomp, links);
+  assert.is(xen.qemu.seccomp, false);
+  assert.ok(CONFIGURE_FLAGS.includes("--enable-seccomp"), "the lean build has it (its libseccomp link is checked on the image)");
 });
 
 test.run();
