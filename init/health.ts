@@ -6,6 +6,8 @@ import type { Log } from "./log.ts";
 
 export const HEALTH_DIR = "data/stubdom";
 
+const stateRank = (key: string): number => (key === "state" ? 2 : key.endsWith("/state") ? 1 : 0);
+
 export class HealthWriter {
   private readonly written = new Map<string, string>();
   private chain: Promise<void> = Promise.resolve();
@@ -19,8 +21,9 @@ export class HealthWriter {
   publish(keys: ReadonlyMap<string, string>): Promise<void> {
     const changed = [...keys].filter(([k, v]) => this.written.get(k) !== v);
     for (const [k, v] of changed) this.written.set(k, v);
-    // `state` last, so a watcher that sees it change finds the other keys already current.
-    changed.sort(([a], [b]) => Number(a === "state") - Number(b === "state"));
+    // State keys last (a service's `<name>/state`, then the overall `state`), so a watcher that
+    // sees one change finds the other keys (pid, restarts, last-exit, error) already current.
+    changed.sort(([a], [b]) => stateRank(a) - stateRank(b));
     this.chain = this.chain.then(() =>
       Promise.all(changed.map(([k, v]) => this.xs.write(`${HEALTH_DIR}/${k}`, v).catch((e: Error) => this.log.warn(`writing health ${k}: ${e.message}`)))).then(() => undefined),
     );
