@@ -38,13 +38,20 @@ function processesNaming(text: string): Map<number, string> {
   return found;
 }
 
-/** Whether `pid` is still a QEMU (not exited, not a reused pid). */
+/**
+ * Whether `pid` is still the stubdom VM's QEMU (not exited, not a reused pid). The run starts it
+ * through setpriv, which execs QEMU in the same process: right after the "started" line the pid
+ * may still be setpriv about to exec it.
+ */
 function qemuAlive(pid: number): boolean {
+  let argv: string[];
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "latin1").startsWith("qemu-system-x86_64");
+    argv = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0");
   } catch {
     return false;
   }
+  const isQemu = (arg: string | undefined): boolean => arg === "qemu-system-x86_64" || (arg ?? "").endsWith("/qemu-system-x86_64");
+  return isQemu(argv[0]) || ((argv[0] ?? "").endsWith("setpriv") && isQemu(argv[argv.indexOf("--") + 1]));
 }
 
 function stopWithin(run: Child, ms: number): Promise<Result> {
