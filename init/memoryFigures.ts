@@ -1,7 +1,7 @@
 // Memory figures for health, parsed from the kernel's own text: /proc/meminfo and QEMU's
 // /proc/<pid>/status. Pure; the supervisor reads the files. MemAvailable, not MemFree, is what a
-// stubdom can still spend: the rootfs sits in tmpfs pages MemFree never counts, and reclaimable
-// cache counts in MemAvailable only.
+// stubdom can still spend: it adds the page cache and slab the kernel can reclaim (the rootfs's
+// own pages are shmem, counted in neither).
 
 export interface MemoryFigures {
   freeKb?: number;
