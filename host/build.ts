@@ -102,14 +102,14 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
   const out = outputsIn(o.dir ?? STUBDOM_DIR);
   mkdirSync(o.dir ?? STUBDOM_DIR, { recursive: true });
 
-  const qemuChoice = o.qemu ?? "lean";
+  const qemuChoice = xenQemuChoice(o.qemu);
   log("step 1/6: runtime");
   const stubjs = await buildRuntime();
   log("step 2/6: init bundle");
   const initBundle = await bundleInit();
   log(`init: ${initBundle} ${statSync(initBundle).size} bytes`);
   log("step 3/6: kernel");
-  const kernel = (o.kernel ?? "minimal") === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
+  const kernel = kernelChoice(o.kernel) === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
   copyFileSync(kernel.vmlinuz, out.kernel);
   log(`kernel: ${out.kernel} ${statSync(out.kernel).size} bytes`);
   log("step 4/6: Debian Xen packages");
