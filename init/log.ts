@@ -1,13 +1,26 @@
 // Supervisor log lines, `[seconds] level: message`, written to every sink: the kernel console
 // (PID 1's stdout) and hvc0 when that is a different device (dev mode puts the console on ttyS0).
+// A sink the init owns outright is nonblocking with a bounded queue: a console nobody reads loses
+// lines (and says how many), it never stops PID 1.
 import type { Sys } from "../runtime/sys.ts";
 import { encodeUtf8 } from "../runtime/utf8.ts";
+import { WriteQueue } from "../runtime/writeQueue.ts";
 
 export type Level = "debug" | "info" | "warn" | "error";
 const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
+/** What a console may hold unread before lines are dropped. */
+export const LOG_QUEUE_BYTES = 64 * 1024;
+
+interface Sink {
+  fd: number;
+  /** Set for a sink of our own, nonblocking; a shared fd (fd 1 before the boot reopens it) is written directly. */
+  queue?: WriteQueue;
+  dropped: number;
+}
+
 export class Log {
-  private readonly sinks: number[] = [1];
+  private readonly sinks: Sink[] = [{ fd: 1, dropped: 0 }];
   private readonly t0: number;
 
   constructor(
@@ -17,25 +30,56 @@ export class Log {
     this.t0 = sys.now();
   }
 
+  /** Adds `fd` as a sink of the log's own: it is made nonblocking, so nobody else may share its description. */
   addSink(fd: number): void {
-    if (!this.sinks.includes(fd)) this.sinks.push(fd);
+    if (this.sinks.some((s) => s.fd === fd)) return;
+    this.sinks.push(this.ownSink(fd));
+  }
+
+  /** Replaces the stdout sink with `fd`, a description of the same console the log owns (see addSink). */
+  replaceStdout(fd: number): void {
+    const i = this.sinks.findIndex((s) => s.fd === 1);
+    if (i >= 0) this.sinks[i] = this.ownSink(fd);
+  }
+
+  private ownSink(fd: number): Sink {
+    this.sys.setNonblocking(fd);
+    const sink: Sink = { fd, dropped: 0 };
+    sink.queue = new WriteQueue(this.sys, fd, LOG_QUEUE_BYTES, () => undefined);
+    sink.queue.onDrained = () => {
+      if (sink.dropped === 0) return;
+      const n = sink.dropped;
+      sink.dropped = 0;
+      this.writeTo(sink, this.format("warn", `log: ${n} line(s) dropped here while this console was not read`));
+    };
+    return sink;
   }
 
   setLevel(level: Level): void {
     this.level = level;
   }
 
+  private format(level: Level, message: string): Uint8Array {
+    const t = ((this.sys.now() - this.t0) / 1000).toFixed(3).padStart(8);
+    return encodeUtf8(`[${t}] ${level}: ${message}\n`);
+  }
+
+  private writeTo(sink: Sink, bytes: Uint8Array): void {
+    if (sink.queue) {
+      if (!sink.queue.offer(bytes)) sink.dropped++;
+      return;
+    }
+    try {
+      this.sys.write(sink.fd, bytes);
+    } catch {
+      // A sink that fails must not take the supervisor down; the other sinks still get the line.
+    }
+  }
+
   line(level: Level, message: string): void {
     if (rank[level] < rank[this.level]) return;
-    const t = ((this.sys.now() - this.t0) / 1000).toFixed(3).padStart(8);
-    const bytes = encodeUtf8(`[${t}] ${level}: ${message}\n`);
-    for (const fd of this.sinks) {
-      try {
-        this.sys.write(fd, bytes);
-      } catch {
-        // A sink that fails must not take the supervisor down; the other sinks still get the line.
-      }
-    }
+    const bytes = this.format(level, message);
+    for (const sink of this.sinks) this.writeTo(sink, bytes);
   }
 
   debug = (m: string): void => this.line("debug", m);

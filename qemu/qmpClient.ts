@@ -81,7 +81,13 @@ export class QmpClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { command, resolve, reject });
-      this.stream.write(encodeUtf8(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + "\n"));
+      try {
+        this.stream.write(encodeUtf8(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + "\n"));
+      } catch (e) {
+        // A full queue (QEMU stopped reading) fails this command only.
+        this.pending.delete(id);
+        reject(new QmpError(command, "Unsent", (e as Error).message));
+      }
     });
   }
 

@@ -1,25 +1,35 @@
 // A byte stream over a file descriptor driven by the event loop: the XenStore device, a QMP
-// socket. Reads are whatever the kernel hands over; framing is the caller's job.
-import type { Sys } from "./sys.ts";
+// socket. Reads are whatever the kernel hands over; framing is the caller's job. The fd is made
+// nonblocking and what the peer does not take at once waits in a bounded WriteQueue: a peer that
+// stops reading can never stop PID 1's event loop.
+import { SysError, type Sys } from "./sys.ts";
+import { WriteQueue } from "./writeQueue.ts";
 
 export interface ByteStream {
+  /** Queues `bytes` for the peer; throws ENOBUFS when the queue is full, EPIPE once closed. */
   write(bytes: Uint8Array): void;
   onData(cb: (bytes: Uint8Array) => void): void;
   onClose(cb: (reason: string) => void): void;
   close(): void;
 }
 
-export function fdStream(sys: Sys, fd: number, label: string): ByteStream {
+/** Enough for hundreds of XenStore requests or QMP commands; past it the peer is not reading. */
+export const DEFAULT_QUEUE_BYTES = 256 * 1024;
+
+export function fdStream(sys: Sys, fd: number, label: string, maxQueuedBytes = DEFAULT_QUEUE_BYTES): ByteStream {
   let closeCb: (reason: string) => void = () => undefined;
   let dataCb: (bytes: Uint8Array) => void = () => undefined;
   let open = true;
   const close = (reason: string): void => {
     if (!open) return;
     open = false;
+    out.close();
     sys.onReadable(fd, null);
     sys.close(fd);
     closeCb(reason);
   };
+  sys.setNonblocking(fd);
+  const out = new WriteQueue(sys, fd, maxQueuedBytes, (e) => close(`writing ${label}: ${e.message}`));
   sys.onReadable(fd, () => {
     let chunk: Uint8Array;
     try {
@@ -34,8 +44,10 @@ export function fdStream(sys: Sys, fd: number, label: string): ByteStream {
   });
   return {
     write: (bytes) => {
-      if (!open) throw new Error(`writing ${label}: closed`);
-      sys.write(fd, bytes);
+      if (!open) throw new SysError("EPIPE", `writing ${label}: closed`);
+      if (!out.offer(bytes) && open) {
+        throw new SysError("ENOBUFS", `writing ${label}: ${out.queuedBytes} bytes already wait for the peer to read (limit ${maxQueuedBytes})`);
+      }
     },
     onData: (cb) => {
       dataCb = cb;

@@ -216,8 +216,9 @@ declare module "qjs:sys" {
   export function openpty(): [number, number];
   /** Only the given flags change. */
   export function fcntlSetFlags(fd: number, flags: { nonblock?: boolean; cloexec?: boolean }): void;
-  /** Blocking connect of an AF_UNIX stream socket; returns the fd (O_CLOEXEC). */
-  export function unixConnect(path: string): number;
+  /** Connects an AF_UNIX stream socket; returns the fd (O_CLOEXEC, and O_NONBLOCK with `nonblock`,
+   *  when the connect itself never waits: EAGAIN if the listener's backlog is full). */
+  export function unixConnect(path: string, nonblock?: boolean): number;
   /** Binds and listens (backlog default 16); an existing path is EADDRINUSE. */
   export function unixListen(path: string, backlog?: number): number;
   export function accept(fd: number): number;

@@ -51,13 +51,19 @@ export interface Sys {
 
   open(path: string, flags: "r" | "w" | "rw"): number;
   close(fd: number): void;
-  /** Writes all of `bytes`; throws on error. */
+  /** Writes all of `bytes`; throws on error. Only for fds that cannot stall (files, sysfs). */
   write(fd: number, bytes: Uint8Array): void;
+  /** Writes what a nonblocking fd takes now: the count, 0 when it would block; throws on error. */
+  writeSome(fd: number, bytes: Uint8Array): number;
+  /** Makes `fd`'s open file description nonblocking (other fds sharing it see that too). */
+  setNonblocking(fd: number): void;
   /** Reads what is there, up to `max` bytes; an empty result is end of file. */
   read(fd: number, max: number): Uint8Array;
   onReadable(fd: number, cb: (() => void) | null): void;
+  onWritable(fd: number, cb: (() => void) | null): void;
   /** Puts a tty in raw mode: consoles carry data (save/restore streams, a guest's serial). */
   ttyRaw(fd: number): void;
+  /** A connected, nonblocking unix stream socket; the connect itself never waits. */
   unixConnect(path: string): number;
   /** A listening unix socket at `path` (replacing a stale one). */
   unixListen(path: string): number;

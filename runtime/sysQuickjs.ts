@@ -83,14 +83,21 @@ export function quickjsSys(): Sys {
     open: (path, flags) => check(os.open(path, openFlags[flags] | O_NOCTTY | O_CLOEXEC), `open ${path}`),
     close: (fd) => void os.close(fd),
     write: (fd, bytes) => writeAll(fd, bytes, `fd ${fd}`),
+    writeSome(fd, bytes) {
+      const n = os.write(fd, bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
+      if (n < 0 && native.errnoName(n) === "EAGAIN") return 0;
+      return check(n, `write fd ${fd}`);
+    },
+    setNonblocking: (fd) => native.fcntlSetFlags(fd, { nonblock: true }),
     read(fd, max) {
       const buf = new ArrayBuffer(max);
       const n = check(os.read(fd, buf, 0, max), `read fd ${fd}`);
       return new Uint8Array(buf, 0, n);
     },
     onReadable: (fd, cb) => os.setReadHandler(fd, cb),
+    onWritable: (fd, cb) => os.setWriteHandler(fd, cb),
     ttyRaw: (fd) => os.ttySetRaw(fd),
-    unixConnect: (path) => native.unixConnect(path),
+    unixConnect: (path) => native.unixConnect(path, true),
     unixListen(path) {
       unlink(path);
       return native.unixListen(path);

@@ -59,8 +59,8 @@ static JSValue js_fcntl_set_flags(JSContext *ctx, JSValueConst this_val, int arg
     return r < 0 ? SYS_THROW_ERRNO("fcntlSetFlags") : JS_UNDEFINED;
 }
 
-/* A stream socket and the address for path; -1 with errno set. */
-static int unix_socket(const char *path, struct sockaddr_un *addr)
+/* A stream socket (with extra socket(2) type flags) and the address for path; -1 with errno set. */
+static int unix_socket(const char *path, struct sockaddr_un *addr, int flags)
 {
     size_t len = strlen(path);
     if (len >= sizeof(addr->sun_path)) {
@@ -70,17 +70,19 @@ static int unix_socket(const char *path, struct sockaddr_un *addr)
     memset(addr, 0, sizeof(*addr));
     addr->sun_family = AF_UNIX;
     memcpy(addr->sun_path, path, len);
-    return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
 }
 
-/* unixConnect(path) -> fd (blocking; set nonblock afterwards if wanted) */
+/* unixConnect(path, nonblock = false) -> fd. A nonblocking connect to a unix socket never waits: it
+   completes at once or fails, EAGAIN when the listener's backlog is full. */
 static JSValue js_unix_connect(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     struct sockaddr_un addr;
+    int nonblock = argc > 1 && JS_ToBool(ctx, argv[1]);
     const char *path = JS_ToCString(ctx, argv[0]);
     if (!path)
         return JS_EXCEPTION;
-    int fd = unix_socket(path, &addr);
+    int fd = unix_socket(path, &addr, nonblock ? SOCK_NONBLOCK : 0);
     JS_FreeCString(ctx, path);
     int r = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&addr, sizeof(addr));
     while (r < 0 && errno == EINTR)
@@ -106,7 +108,7 @@ static JSValue js_unix_listen(JSContext *ctx, JSValueConst this_val, int argc, J
     const char *path = JS_ToCString(ctx, argv[0]);
     if (!path)
         return JS_EXCEPTION;
-    int fd = unix_socket(path, &addr);
+    int fd = unix_socket(path, &addr, 0);
     JS_FreeCString(ctx, path);
     if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, backlog) < 0) {
         int err = errno;
@@ -167,7 +169,7 @@ static JSValue js_send_fd(JSContext *ctx, JSValueConst this_val, int argc, JSVal
 static const JSCFunctionListEntry funcs[] = {
     JS_CFUNC_DEF("openpty", 0, js_openpty),
     JS_CFUNC_DEF("fcntlSetFlags", 2, js_fcntl_set_flags),
-    JS_CFUNC_DEF("unixConnect", 1, js_unix_connect),
+    JS_CFUNC_DEF("unixConnect", 2, js_unix_connect),
     JS_CFUNC_DEF("unixListen", 2, js_unix_listen),
     JS_CFUNC_DEF("accept", 1, js_accept),
     JS_CFUNC_DEF("sendFd", 3, js_send_fd),

@@ -1,144 +1,72 @@
-// A XenStore client over any byte transport: requests are matched to replies by req_id (and
-// pipelined where the channel allows it); watch events are dispatched by token. Runs under
-// QuickJS and Node alike.
-import type { ByteStream } from "../fdStream.ts";
+// A XenStore client over any byte transport (requestChannel.ts paces the requests): the node,
+// watch, permission and transaction operations, with watch events dispatched by token. When the
+// channel is lost every request fails at once (EPIPE) until `reconnect` gives it a new transport,
+// which registers every watch again. Runs under QuickJS and Node alike.
 import { nodePathProblem, pathProblem } from "./path.ts";
 import { formatPerm, parsePerm, type Perm } from "./perms.ts";
 import { decodeText, encodeText, joinNul, pathAndValue, splitNul } from "./payload.ts";
-import { encodeMessage, FrameReader, MsgType, msgTypeName, PAYLOAD_MAX, type Message } from "./wire.ts";
+import { RequestChannel, splitNulOrUndefined, XenStoreError, type Transport } from "./requestChannel.ts";
+import { MsgType, msgTypeName, type Message } from "./wire.ts";
 
-/** A bidirectional byte stream; `write` takes one whole message (the xenbus device needs that). */
-export interface Transport extends ByteStream {
-  /** The largest payload this channel carries, when smaller than the protocol's 4096. */
-  readonly maxPayload?: number;
-  /**
-   * At most one request in flight. Linux's /dev/xen/xenbus queues a request whose body still
-   * points into the file's one write buffer, so the next write can overwrite it before it is
-   * sent (seen on real Xen as replies carrying another key's value); libxenstore, too, waits
-   * for each reply before sending the next request.
-   */
-  readonly oneAtATime?: boolean;
-}
-
-/** A request that failed; `code` is the errno name from the daemon (EACCES, ENOENT, ...) or EINVAL/E2BIG/EPIPE locally. */
-export class XenStoreError extends Error {
-  constructor(
-    readonly code: string,
-    readonly op: string,
-    readonly path: string,
-  ) {
-    super(`${op} ${path}: ${code}`);
-  }
-}
+export { MAX_IN_FLIGHT, MAX_WAITING, XenStoreError, type Transport } from "./requestChannel.ts";
 
 export type WatchHandler = (path: string, token: string) => void;
 
 interface WatchEntry {
   handler: WatchHandler;
-  /** How many (path, token) watches share this token. */
-  count: number;
+  /** The watched paths sharing this token, with their depth (for reconnecting). */
+  paths: Map<string, number | undefined>;
 }
 
-interface Pending {
-  op: string;
-  path: string;
-  resolve: (payload: Uint8Array) => void;
-  reject: (e: Error) => void;
-}
-
-const splitNulOrUndefined = (b: Uint8Array): string[] | undefined => {
-  try {
-    return splitNul(b);
-  } catch {
-    return undefined;
-  }
-};
+const watchArgs = (token: string, depth: number | undefined): string[] => (depth === undefined ? [token] : [token, String(depth)]);
 
 export class XenStoreClient {
-  private nextReqId = 1;
-  private readonly pending = new Map<number, Pending>();
-  /** Encoded requests waiting for their turn on a one-at-a-time channel. */
-  private readonly waiting: { reqId: number; bytes: Uint8Array }[] = [];
+  private readonly channel: RequestChannel;
   private readonly watches = new Map<string, WatchEntry>();
-  private readonly frames = new FrameReader();
-  private closedReason: string | undefined;
 
-  constructor(private readonly transport: Transport) {
-    transport.onData((bytes) => this.receive(bytes));
-    transport.onClose((reason) => this.fail(reason));
+  constructor(transport: Transport) {
+    this.channel = new RequestChannel(transport);
+    this.channel.onEvent = (m) => this.event(m);
   }
 
-  private receive(bytes: Uint8Array): void {
-    let msgs: Message[];
-    try {
-      msgs = this.frames.push(bytes);
-    } catch (e) {
-      this.fail(`bad frame from xenstored: ${(e as Error).message}`);
-      this.transport.close();
-      return;
+  /** Called once each time the channel is lost (not when we close it ourselves). */
+  onLost(cb: (reason: string) => void): void {
+    this.channel.onLost = cb;
+  }
+
+  /** Why the channel is down, or undefined while it is up. */
+  get lost(): string | undefined {
+    return this.channel.lost;
+  }
+
+  /**
+   * Carries on over a new channel after a loss: every watch is registered again, and so fires
+   * once (xenstored fires a new watch at once), which lets each handler catch up on what it missed.
+   */
+  async reconnect(transport: Transport): Promise<void> {
+    this.channel.attach(transport);
+    const registrations: Promise<Uint8Array>[] = [];
+    for (const [token, entry] of this.watches) {
+      for (const [path, depth] of entry.paths) registrations.push(this.pathRequest(MsgType.WATCH, path, watchArgs(token, depth), 0, pathProblem));
     }
-    for (const m of msgs) this.dispatch(m);
+    await Promise.all(registrations);
   }
 
-  private dispatch(m: Message): void {
-    if (m.type === MsgType.WATCH_EVENT) {
-      // req_id is not set on events from the Linux xenbus device; match by token only. An event
-      // that is not two UTF-8 strings cannot be for a token we gave, so it is dropped.
-      const fields = splitNulOrUndefined(m.payload);
-      if (fields && fields.length >= 2) this.watches.get(fields[1])?.handler(fields[0], fields[1]);
-      return;
-    }
-    const p = this.pending.get(m.reqId);
-    if (!p) return;
-    this.pending.delete(m.reqId);
-    if (m.type === MsgType.ERROR) p.reject(new XenStoreError(splitNulOrUndefined(m.payload)?.[0] ?? "EIO", p.op, p.path));
-    else p.resolve(m.payload);
-    this.sendNextWaiting();
-  }
-
-  private sendNextWaiting(): void {
-    const next = this.waiting.shift();
-    if (next) this.send(next.reqId, next.bytes);
-  }
-
-  private send(reqId: number, bytes: Uint8Array): void {
-    try {
-      this.transport.write(bytes);
-    } catch (e) {
-      const p = this.pending.get(reqId);
-      this.pending.delete(reqId);
-      const code = (e as { code?: unknown }).code;
-      p?.reject(new XenStoreError(typeof code === "string" ? code : "EIO", p.op, `${p.path} (${(e as Error).message})`));
-      this.sendNextWaiting();
-    }
-  }
-
-  private fail(reason: string): void {
-    this.closedReason = reason;
-    this.waiting.length = 0;
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(new XenStoreError("EPIPE", p.op, `${p.path} (${reason})`));
-    }
+  /**
+   * req_id is not set on events from the Linux xenbus device; match by token only. An event that
+   * is not two UTF-8 strings cannot be for a token we gave, so it is dropped.
+   */
+  private event(m: Message): void {
+    const fields = splitNulOrUndefined(m.payload);
+    if (fields && fields.length >= 2) this.watches.get(fields[1])?.handler(fields[0], fields[1]);
   }
 
   /**
    * Sends one request and resolves with the reply payload. The typed methods below cover the node
-   * and watch operations; `call` is for the rest (toolstack.ts) and for tests.
+   * and watch operations; `call` is for the rest and for tests.
    */
   call(type: number, payload: Uint8Array, txId = 0, what = ""): Promise<Uint8Array> {
-    const op = msgTypeName(type);
-    if (this.closedReason !== undefined) return Promise.reject(new XenStoreError("EPIPE", op, `${what} (${this.closedReason})`));
-    if (payload.length > (this.transport.maxPayload ?? PAYLOAD_MAX)) return Promise.reject(new XenStoreError("E2BIG", op, what));
-    const reqId = this.nextReqId;
-    this.nextReqId = (this.nextReqId % 0xfffffffe) + 1;
-    return new Promise((resolve, reject) => {
-      const inFlight = this.pending.size;
-      this.pending.set(reqId, { op, path: what, resolve, reject });
-      const bytes = encodeMessage({ type, reqId, txId, payload });
-      if (this.transport.oneAtATime && inFlight > 0) this.waiting.push({ reqId, bytes });
-      else this.send(reqId, bytes);
-    });
+    return this.channel.call(type, payload, txId, what);
   }
 
   private pathRequest(type: number, path: string, extra: string[] = [], txId = 0, problem = nodePathProblem): Promise<Uint8Array> {
@@ -240,25 +168,26 @@ export class XenStoreClient {
   async watch(path: string, token: string, handler: WatchHandler, depth?: number): Promise<void> {
     const entry = this.watches.get(token);
     if (entry && entry.handler !== handler) throw new XenStoreError("EEXIST", "WATCH", `${path} (token ${JSON.stringify(token)} has another handler)`);
-    const extra = depth === undefined ? [token] : [token, String(depth)];
-    if (entry) entry.count++;
-    else this.watches.set(token, { handler, count: 1 });
+    const had = entry?.paths.has(path) ?? false;
+    if (entry) entry.paths.set(path, depth);
+    else this.watches.set(token, { handler, paths: new Map([[path, depth]]) });
     try {
-      await this.pathRequest(MsgType.WATCH, path, extra, 0, pathProblem);
+      await this.pathRequest(MsgType.WATCH, path, watchArgs(token, depth), 0, pathProblem);
     } catch (e) {
-      this.release(token);
+      if (!had) this.release(token, path);
       throw e;
     }
   }
 
   async unwatch(path: string, token: string): Promise<void> {
     await this.pathRequest(MsgType.UNWATCH, path, [token], 0, pathProblem);
-    this.release(token);
+    this.release(token, path);
   }
 
-  private release(token: string): void {
+  private release(token: string, path: string): void {
     const entry = this.watches.get(token);
-    if (entry && --entry.count <= 0) this.watches.delete(token);
+    entry?.paths.delete(path);
+    if (entry && entry.paths.size === 0) this.watches.delete(token);
   }
 
   /** Drops every watch and open transaction of this connection, on both sides. */
@@ -297,7 +226,8 @@ export class XenStoreClient {
     }
   }
 
+  /** Closes the channel for good: not a loss, so `onLost` is not called. */
   close(): void {
-    this.transport.close();
+    this.channel.close();
   }
 }

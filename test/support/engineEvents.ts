@@ -8,6 +8,8 @@ export class LoopState {
   private readonly timers = new Map<number, { due: number; seq: number }>();
   private seq = 0;
   private readonly readFds: number[] = [];
+  /** Every endpoint takes whatever is written, so a write handler is always ready. */
+  private readonly writeFds: number[] = [];
   private readonly dispositions = new Map<number, Disposition>();
   private readonly pending = new Set<number>();
   private readonly soonQueue: (() => void)[] = [];
@@ -41,6 +43,20 @@ export class LoopState {
     const i = this.readFds.indexOf(fd);
     if (on && i < 0) this.readFds.push(fd);
     else if (!on && i >= 0) this.readFds.splice(i, 1);
+  }
+
+  setWriteHandler(fd: number, on: boolean): void {
+    const i = this.writeFds.indexOf(fd);
+    if (on && i < 0) this.writeFds.push(fd);
+    else if (!on && i >= 0) this.writeFds.splice(i, 1);
+  }
+
+  writableFd(): number | undefined {
+    return this.writeFds[0];
+  }
+
+  hasWriteHandler(fd: number): boolean {
+    return this.writeFds.includes(fd);
   }
 
   hasReadHandler(fd: number): boolean {

@@ -43,7 +43,7 @@ const constants = (names: Record<string, number>): string =>
 
 const BRIDGE = `
 const host = globalThis.__engineHost;
-export const handlers = { timer: new Map(), read: new Map(), signal: new Map() };
+export const handlers = { timer: new Map(), read: new Map(), write: new Map(), signal: new Map() };
 globalThis.__engineDispatch = (kind, id) => {
   const table = handlers[kind];
   const fn = table.get(id);
@@ -103,6 +103,11 @@ export function setReadHandler(fd, fn) {
   else handlers.read.delete(fd);
   osCall("setReadHandler", fd, !!fn);
 }
+export function setWriteHandler(fd, fn) {
+  if (fn) handlers.write.set(fd, fn);
+  else handlers.write.delete(fd);
+  osCall("setWriteHandler", fd, !!fn);
+}
 let nextTimer = 1;
 export function setTimeout(fn, ms) {
   const id = nextTimer++;
@@ -144,7 +149,8 @@ export const spawn = (argv, opts = {}) => sysCall("spawn", argv, opts);
 export const waitpid = (pid, flags) => sysCall("waitpid", pid, flags);
 export const kill = (pid, sig) => sysCall("kill", pid, sig);
 export const getpid = () => 1;
-export const unixConnect = (path) => sysCall("unixConnect", path);
+export const unixConnect = (path, nonblock = false) => sysCall("unixConnect", path, nonblock);
+export const fcntlSetFlags = (fd, flags) => sysCall("fcntlSetFlags", fd, flags);
 export const unixListen = (path, backlog = 16) => sysCall("unixListen", path, backlog);
 `;
 

@@ -105,7 +105,11 @@ export class EngineStubdom {
     world.onMount("/sys", () => {
       fs.file("/sys/class/tty/console/active", "hvc0\n");
       fs.file("/sys/class/net/lo/address", "00:00:00:00:00:00\n");
-      for (const n of o.nics ?? []) fs.file(`/sys/class/net/${n.iface}/address`, `${n.mac}\n`);
+      fs.file("/sys/class/net/lo/type", "772\n");
+      for (const n of o.nics ?? []) {
+        fs.file(`/sys/class/net/${n.iface}/address`, `${n.mac}\n`);
+        fs.file(`/sys/class/net/${n.iface}/type`, "1\n");
+      }
       if (o.channel === "virtio") fs.file("/sys/class/virtio-ports/vport1p1/name", "org.xen.xenstore\n");
     });
     world.onMount("/dev", () => {

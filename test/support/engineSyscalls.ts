@@ -90,6 +90,12 @@ export class Syscalls {
       case "setReadHandler":
         if (a[1] && !w.endpoint(a[0])) w.problems.push(`read handler set on fd ${a[0]}, which is not open`);
         return void w.loop.setReadHandler(a[0], a[1]);
+      case "setWriteHandler":
+        if (a[1] && !w.endpoint(a[0])) w.problems.push(`write handler set on fd ${a[0]}, which is not open`);
+        return void w.loop.setWriteHandler(a[0], a[1]);
+      case "fcntlSetFlags":
+        if (!w.endpoint(a[0])) throw new WorldError("EBADF", `fd ${a[0]}`);
+        return;
       case "setTimeout":
         return void w.loop.setTimer(a[0], w.clock + Math.max(0, a[1]));
       case "clearTimeout":

@@ -139,7 +139,7 @@ export class EngineVm {
     this.dispatchFn = this.ctx.getProp(this.ctx.global, "__engineDispatch");
   }
 
-  private invoke(kind: "timer" | "read" | "signal", id: number): void {
+  private invoke(kind: "timer" | "read" | "write" | "signal", id: number): void {
     const fn = this.dispatchFn;
     if (!fn) throw new Error("the bundle is not loaded");
     const k = this.ctx.newString(kind);
@@ -172,6 +172,11 @@ export class EngineVm {
     const fd = w.readyFd();
     if (fd !== undefined) {
       this.invoke("read", fd);
+      return true;
+    }
+    const out = w.loop.writableFd();
+    if (out !== undefined) {
+      this.invoke("write", out);
       return true;
     }
     return false;

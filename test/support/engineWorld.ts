@@ -126,6 +126,13 @@ export class World {
   }
 
   open(path: string, flags: number): number {
+    // /proc/self/fd/N opens a new description of what fd N points at.
+    const self = /^\/proc\/self\/fd\/([0-9]+)$/.exec(path);
+    if (self && this.mounted.has("/proc")) {
+      const ref = this.fds.get(Number(self[1]));
+      if (!ref) throw new WorldError("ENOENT", path);
+      return this.addFd(new Ref(ref.endpoint));
+    }
     let node = this.fs.get(path);
     const writing = (flags & 3) !== LINUX.O_RDONLY;
     if (!node) {
@@ -156,6 +163,10 @@ export class World {
     if (this.loop.hasReadHandler(fd)) {
       this.problems.push(`fd ${fd} (${ref.endpoint.label}) closed with its read handler still set`);
       this.loop.setReadHandler(fd, false);
+    }
+    if (this.loop.hasWriteHandler(fd)) {
+      this.problems.push(`fd ${fd} (${ref.endpoint.label}) closed with its write handler still set`);
+      this.loop.setWriteHandler(fd, false);
     }
     this.fds.delete(fd);
     ref.drop();

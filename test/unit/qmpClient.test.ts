@@ -65,4 +65,20 @@ test("a hang-up rejects what is pending and what comes after", async () => {
   await qmp.execute("query-status").then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /QEMU exited/));
 });
 
+test("a command the stream cannot take (a full queue) fails alone, and leaves nothing pending", async () => {
+  let full = true;
+  const q = fakeQemu(() => ({ return: {} }));
+  const write = q.stream.write;
+  q.stream.write = (b) => {
+    if (full) throw Object.assign(new Error("writing QEMU's QMP socket: 262144 bytes already wait"), { code: "ENOBUFS" });
+    write(b);
+  };
+  const qmp = new QmpClient(q.stream);
+  q.send({ QMP: { version: {} } });
+  const refused = await qmp.ready.then(() => "ok", (e: QmpError) => e.qmpClass);
+  assert.is(refused, "Unsent");
+  full = false;
+  assert.equal(await qmp.execute("query-status"), {});
+});
+
 test.run();

@@ -1,0 +1,225 @@
+// A scripted Sys for unit tests of the supervisor's decisions: a virtual clock with timers that
+// run only when a test advances it, fds whose writes a test can stall or fail, spawns that are
+// recorded and exit when a test says so, and files in a map. What a test does not script fails
+// loudly (FakeSysError), so a decision that reaches for an effect nobody expected is caught.
+import { SysError, type ExitStatus, type SpawnOptions, type Sys, type TimerHandle } from "../../runtime/sys.ts";
+
+export class FakeSysError extends Error {}
+
+interface Timer {
+  due: number;
+  seq: number;
+  cb: () => void;
+  live: boolean;
+}
+
+export interface Spawned {
+  pid: number;
+  argv: string[];
+  opts: SpawnOptions;
+  signals: number[];
+}
+
+export class FakeSys implements Sys {
+  clock = 0;
+  private seq = 0;
+  private readonly timers: Timer[] = [];
+  readonly files = new Map<string, string>();
+  /** Bytes each fd took, in order. */
+  readonly written = new Map<number, Uint8Array[]>();
+  /** How many more bytes an fd takes before it would block (absent: all of them). */
+  readonly room = new Map<number, number>();
+  /** An fd whose next write fails with this errno name. */
+  readonly failing = new Map<number, string>();
+  readonly nonblocking = new Set<number>();
+  readonly readHandlers = new Map<number, () => void>();
+  readonly writeHandlers = new Map<number, () => void>();
+  readonly signalHandlers = new Map<number, () => void>();
+  readonly spawned: Spawned[] = [];
+  private readonly exits: ExitStatus[] = [];
+  private nextPid = 100;
+  private nextFd = 10;
+  readonly effects: string[] = [];
+
+  now(): number {
+    return this.clock;
+  }
+
+  setTimer(ms: number, cb: () => void): TimerHandle {
+    const t: Timer = { due: this.clock + Math.max(0, ms), seq: this.seq++, cb, live: true };
+    this.timers.push(t);
+    return { cancel: () => void (t.live = false) };
+  }
+
+  /** Moves the clock forward by `ms`, running every timer that comes due, in order; then lets promises settle. */
+  async advance(ms: number): Promise<void> {
+    const until = this.clock + ms;
+    for (;;) {
+      await settle();
+      const due = this.timers.filter((t) => t.live && t.due <= until).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      if (!due) break;
+      due.live = false;
+      this.clock = Math.max(this.clock, due.due);
+      due.cb();
+    }
+    this.clock = until;
+    await settle();
+  }
+
+  /** Gives an fd `bytes` more room and, as the kernel would, runs its write handler. */
+  makeRoom(fd: number, bytes = Infinity): void {
+    this.room.set(fd, bytes);
+    this.writeHandlers.get(fd)?.();
+  }
+
+  bytesWritten(fd: number): string {
+    return (this.written.get(fd) ?? []).map((b) => Buffer.from(b).toString("utf8")).join("");
+  }
+
+  writeSome(fd: number, bytes: Uint8Array): number {
+    const err = this.failing.get(fd);
+    if (err) throw new SysError(err, `write fd ${fd}: ${err}`);
+    if (!this.nonblocking.has(fd)) throw new FakeSysError(`writeSome on fd ${fd}, which is blocking`);
+    const room = this.room.get(fd) ?? Infinity;
+    const n = Math.min(room, bytes.length);
+    if (n === 0) return 0;
+    if (room !== Infinity) this.room.set(fd, room - n);
+    const list = this.written.get(fd) ?? [];
+    list.push(bytes.slice(0, n));
+    this.written.set(fd, list);
+    return n;
+  }
+
+  write(fd: number, bytes: Uint8Array): void {
+    const err = this.failing.get(fd);
+    if (err) throw new SysError(err, `write fd ${fd}: ${err}`);
+    const list = this.written.get(fd) ?? [];
+    list.push(bytes.slice());
+    this.written.set(fd, list);
+  }
+
+  setNonblocking(fd: number): void {
+    this.nonblocking.add(fd);
+  }
+
+  onReadable(fd: number, cb: (() => void) | null): void {
+    if (cb) this.readHandlers.set(fd, cb);
+    else this.readHandlers.delete(fd);
+  }
+
+  onWritable(fd: number, cb: (() => void) | null): void {
+    if (cb) this.writeHandlers.set(fd, cb);
+    else this.writeHandlers.delete(fd);
+  }
+
+  onSignal(signal: number, cb: () => void): void {
+    this.signalHandlers.set(signal, cb);
+  }
+
+  readText(path: string): string {
+    const v = this.files.get(path);
+    if (v === undefined) throw new SysError("ENOENT", `open ${path}: No such file or directory`);
+    return v;
+  }
+
+  readBytes(path: string): Uint8Array {
+    return new TextEncoder().encode(this.readText(path));
+  }
+
+  writeText(path: string, text: string): void {
+    this.files.set(path, text);
+  }
+
+  exists(path: string): boolean {
+    return this.files.has(path);
+  }
+
+  open(path: string): number {
+    this.effects.push(`open ${path}`);
+    return this.nextFd++;
+  }
+
+  close(fd: number): void {
+    this.effects.push(`close ${fd}`);
+  }
+
+  spawn(argv: string[], opts: SpawnOptions = {}): number {
+    const pid = this.nextPid++;
+    this.spawned.push({ pid, argv, opts, signals: [] });
+    this.effects.push(`spawn ${pid} ${argv[0]}`);
+    return pid;
+  }
+
+  /** A child ends; the reaper finds it at its next sweep (or at SIGCHLD, which this also raises). */
+  exit(pid: number, how: { code: number } | { signal: number }): void {
+    this.exits.push({ pid, ...how });
+    this.signalHandlers.get(17)?.();
+  }
+
+  reapOne(): ExitStatus | undefined {
+    return this.exits.shift();
+  }
+
+  kill(pid: number, signal: number): void {
+    const p = this.spawned.find((x) => x.pid === pid);
+    if (!p) throw new SysError("ESRCH", `kill ${pid}: No such process`);
+    p.signals.push(signal);
+    this.effects.push(`kill ${pid} ${signal}`);
+  }
+
+  getenv(): string | undefined {
+    return undefined;
+  }
+
+  sync(): void {
+    this.effects.push("sync");
+  }
+
+  poweroff(): void {
+    this.effects.push("poweroff");
+  }
+
+  isSocket(): boolean {
+    return false;
+  }
+
+  private unscripted(what: string): never {
+    throw new FakeSysError(`${what} is not scripted in this test`);
+  }
+
+  unlink(path: string): void {
+    this.unscripted(`unlink ${path}`);
+  }
+  readdir(path: string): string[] {
+    return this.unscripted(`readdir ${path}`);
+  }
+  mkdir(path: string): void {
+    this.unscripted(`mkdir ${path}`);
+  }
+  mount(source: string, target: string): void {
+    this.unscripted(`mount ${source} ${target}`);
+  }
+  loadModule(path: string): void {
+    this.unscripted(`loadModule ${path}`);
+  }
+  sethostname(name: string): void {
+    this.unscripted(`sethostname ${name}`);
+  }
+  read(fd: number): Uint8Array {
+    return this.unscripted(`read fd ${fd}`);
+  }
+  ttyRaw(fd: number): void {
+    this.unscripted(`ttyRaw fd ${fd}`);
+  }
+  unixConnect(path: string): number {
+    return this.unscripted(`unixConnect ${path}`);
+  }
+  unixListen(path: string): number {
+    return this.unscripted(`unixListen ${path}`);
+  }
+}
+
+/** Lets every queued promise job run (a few macrotask turns cover chains of awaits). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}
