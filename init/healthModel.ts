@@ -8,6 +8,10 @@ export type HealthState = "booting" | "running" | "degraded" | "failed" | "stopp
 
 export interface HealthInput {
   phase: Phase;
+  /** What the boot is doing while booting ("reading the guest configuration"). */
+  bootStep?: string;
+  /** Why the stubdom is stopping ("control/shutdown = poweroff"). */
+  stopReason?: string;
   /** A boot step failed for good: the sentence. */
   bootError?: string;
   /** The device model service, once configured. */
@@ -16,6 +20,8 @@ export interface HealthInput {
   /** Last QMP query-status answer, or undefined when it did not answer in time. */
   qmpStatus?: string;
   qmpChecked: boolean;
+  /** Why the last QMP check failed ("no answer to query-status within 5 s"). */
+  qmpProblem?: string;
   bootMs: Record<string, number>;
   /** Unknown figures are published as "". */
   memory: MemoryFigures;
@@ -24,19 +30,34 @@ export interface HealthInput {
   configProblems: string[];
 }
 
-export function overallState(h: HealthInput): HealthState {
-  if (h.phase === "stopping") return "stopping";
-  if (h.bootError !== undefined) return "failed";
+export interface Assessment {
+  state: HealthState;
+  /** A sentence for every state but `running`; "" while running. */
+  error: string;
+}
+
+/** The overall state and, unless it is `running`, the sentence that says why. */
+export function assess(h: HealthInput): Assessment {
+  if (h.phase === "stopping") return { state: "stopping", error: `stopping: ${h.stopReason ?? "shutdown requested"}` };
+  if (h.bootError !== undefined) return { state: "failed", error: h.bootError };
   const q = h.qemu;
-  if (!q) return "booting";
+  if (!q) return { state: "booting", error: `booting: ${h.bootStep ?? "starting"}` };
+  const why = q.error ?? (q.lastExit ? `exited with ${q.lastExit}` : q.state);
   switch (q.state) {
     case "failed":
     case "down":
-      return "failed";
-    case "up":
-      return h.qmpChecked && h.qmpStatus === undefined ? "degraded" : "running";
-    default:
-      return q.restarts === 0 && q.starts.length <= 1 && h.phase === "booting" ? "booting" : "degraded";
+      return { state: "failed", error: `QEMU ${why}` };
+    case "up": {
+      if (h.qmpChecked && h.qmpStatus === undefined) return { state: "degraded", error: `QEMU pid ${q.pid} ${h.qmpProblem ?? "does not answer QMP"}` };
+      const broken = Object.entries(h.other).find(([, r]) => r.state !== "up");
+      if (broken) return { state: "degraded", error: `${broken[0]} is ${broken[1].state}${broken[1].error ? `: ${broken[1].error}` : ""}` };
+      return { state: "running", error: "" };
+    }
+    default: {
+      const first = q.restarts === 0 && q.starts.length <= 1 && h.phase === "booting";
+      const doing = q.state === "backoff" ? `QEMU ${why}; restarting after a backoff` : `QEMU is ${q.state}`;
+      return first ? { state: "booting", error: `booting: ${doing}` } : { state: "degraded", error: doing };
+    }
   }
 }
 
@@ -53,11 +74,10 @@ function serviceKeys(name: string, r: ServiceRecord, wallOffsetMs: number): [str
 const kb = (n: number | undefined): string => (n === undefined ? "" : String(n));
 
 export function healthKeys(h: HealthInput): Map<string, string> {
-  const state = overallState(h);
-  const qemuError = (state === "failed" || state === "degraded") && h.qemu?.error ? `QEMU ${h.qemu.error}` : undefined;
+  const { state, error } = assess(h);
   const out = new Map<string, string>([
     ["state", state],
-    ["error", h.bootError ?? qemuError ?? ""],
+    ["error", error],
     ["mem-free-kb", kb(h.memory.freeKb)],
     ["mem-available-kb", kb(h.memory.availableKb)],
     ["config-problems", h.configProblems.join("\n")],

@@ -75,7 +75,7 @@ const isFailure = (s: ExitStatus): boolean => s.signal !== undefined || s.code !
 /** After a run (or a failed spawn) ended: restart after a backoff, settle down, or give up. */
 function afterEnd(rec: ServiceRecord, at: number, failed: boolean, ranMs: number, p: RestartPolicy, why: string): Result {
   const wanted = p.restart === "always" || (p.restart === "on-failure" && failed);
-  if (!wanted) return { rec: to(rec, "down", at, { pid: undefined, error: failed ? why : undefined }), actions: [] };
+  if (!wanted) return { rec: to(rec, "down", at, { pid: undefined, error: `${why}; restart is "${p.restart}", so it is not restarted` }), actions: [] };
   const recent = rec.starts.filter((t) => at - t < p.burstWindowMs);
   if (recent.length >= p.burst) {
     const error = `${why}; ${recent.length} starts within ${p.burstWindowMs / 1000} s, so it is not restarted again`;
@@ -95,7 +95,7 @@ const stopSteps = (p: RestartPolicy): Action[] => [
 const spawnNow: Handler<"start"> = (rec, ev) => ({ rec: to(rec, "starting", ev.at), actions: [{ type: "spawn" }] });
 
 const table: { [S in ServiceState]: { [E in ServiceEvent["type"]]?: Handler<E> } } = {
-  down: { start: spawnNow },
+  down: { start: (rec, ev, p) => spawnNow({ ...rec, error: undefined }, ev, p) },
   failed: { start: (rec, ev, p) => spawnNow({ ...rec, starts: [], consecutiveFailures: 0, error: undefined }, ev, p) },
   starting: {
     spawned: (rec, ev) => ({ rec: to(rec, "up", ev.at, { pid: ev.pid, starts: [...rec.starts, ev.at] }), actions: [] }),
