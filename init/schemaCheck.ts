@@ -1,6 +1,7 @@
 // Reads one setting from text (a kernel command-line word, a XenStore value) against its JSON
 // Schema: the small subset ConfigSchema uses (string literals, integers with bounds, booleans,
 // strings with a length limit). TypeBox's own checker needs BigInt, which this QuickJS lacks.
+import { quoteShort } from "./quoteShort.ts";
 
 export interface PropertySchema {
   type?: string;
@@ -23,18 +24,19 @@ const BOOLEAN_WORDS: Record<string, boolean> = { "1": true, true: true, yes: tru
 export function parseSetting(schema: PropertySchema, raw: string): Parsed {
   if (schema.anyOf) {
     const allowed = schema.anyOf.map((c) => c.const);
-    return allowed.includes(raw) ? { ok: true, value: raw } : { ok: false, error: `${JSON.stringify(raw)} is not one of ${allowed.join(", ")}` };
+    return allowed.includes(raw) ? { ok: true, value: raw } : { ok: false, error: `${quoteShort(raw)} is not one of ${allowed.join(", ")}` };
   }
   switch (schema.type) {
     case "boolean": {
       const b = BOOLEAN_WORDS[raw.toLowerCase()];
-      return b === undefined ? { ok: false, error: `${JSON.stringify(raw)} is not a boolean (1/0, true/false, yes/no, on/off)` } : { ok: true, value: b };
+      return b === undefined ? { ok: false, error: `${quoteShort(raw)} is not a boolean (1/0, true/false, yes/no, on/off)` } : { ok: true, value: b };
     }
     case "integer": {
-      if (!/^-?[0-9]+$/.test(raw)) return { ok: false, error: `${JSON.stringify(raw)} is not a whole number` };
+      if (!/^-?[0-9]+$/.test(raw)) return { ok: false, error: `${quoteShort(raw)} is not a whole number` };
       const n = Number(raw);
-      if (schema.minimum !== undefined && n < schema.minimum) return { ok: false, error: `${n} is below the minimum ${schema.minimum}` };
-      if (schema.maximum !== undefined && n > schema.maximum) return { ok: false, error: `${n} is above the maximum ${schema.maximum}` };
+      const shown = raw.length <= 16 ? String(n) : quoteShort(raw);
+      if (schema.minimum !== undefined && n < schema.minimum) return { ok: false, error: `${shown} is below the minimum ${schema.minimum}` };
+      if (schema.maximum !== undefined && n > schema.maximum) return { ok: false, error: `${shown} is above the maximum ${schema.maximum}` };
       return { ok: true, value: n };
     }
     case "string":

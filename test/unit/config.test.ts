@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import Value from "typebox/value";
 import { ConfigSchema } from "../../init/configSchema.ts";
 import { cmdlineLayer, resolveConfig } from "../../init/config.ts";
+import { policyFrom } from "../../init/supervisor.ts";
 import { parseSetting, type PropertySchema } from "../../init/schemaCheck.ts";
 
 test("with no layer, every setting has its documented default, and TypeBox agrees the result is valid", () => {
@@ -32,6 +33,43 @@ test("unknown keys and bad values are sentences, and the previous value stays", 
   assert.match(problems[0], /kernel command line: restart "sometimes" is not one of no, on-failure, always; keeping "on-failure"/);
   assert.match(problems[1], /restart-burst 0 is below the minimum 1/);
   assert.match(problems[2], /unknown setting "colour"/);
+});
+
+test("a refused value keeps the value in effect before, not the default (the live-config rule)", () => {
+  const cmd = cmdlineLayer("");
+  const good = resolveConfig([cmd, { source: "dom0", entries: [["restart", "always"], ["backoff-initial-ms", "1500"], ["log-level", "warn"]] }]);
+  const { config, problems } = resolveConfig([cmd, { source: "dom0", entries: [["restart", "x"], ["backoff-initial-ms", "x"], ["log-level", "x"]] }], good.config);
+  assert.is(config.restart, "always");
+  assert.is(config["backoff-initial-ms"], 1500);
+  assert.is(policyFrom(config, true).backoffInitialMs, 1500, "the next restart uses the kept delay");
+  assert.is(config["log-level"], "warn");
+  assert.match(problems[0], /dom0: restart "x" is not one of no, on-failure, always; keeping "always"/);
+  assert.match(problems[1], /backoff-initial-ms "x" is not a whole number; keeping 1500/);
+  assert.match(problems[2], /log-level "x" is not one of debug, info, warn, error; keeping "warn"/);
+});
+
+test("a setting dom0 removes falls back to the command line, then the default", () => {
+  const cmd = cmdlineLayer("stubdom.restart=no");
+  const before = resolveConfig([cmd, { source: "dom0", entries: [["restart", "always"], ["log-level", "debug"]] }]).config;
+  const { config } = resolveConfig([cmd, { source: "dom0", entries: [] }], before);
+  assert.is(config.restart, "no");
+  assert.is(config["log-level"], "info");
+});
+
+test("an unreadable key is a problem naming it, and keeps the value in effect", () => {
+  const before = resolveConfig([{ source: "dom0", entries: [["restart", "always"]] }]).config;
+  const { config, problems } = resolveConfig([{ source: "/local/domain/5/stubdom/config", entries: [], unreadable: [["restart", "not UTF-8"], ["colour", "EACCES"]] }], before);
+  assert.is(config.restart, "always");
+  assert.equal(problems, [
+    '/local/domain/5/stubdom/config/restart: cannot read it (not UTF-8); keeping "always"',
+    `/local/domain/5/stubdom/config/"colour": cannot read it (EACCES), and it is not a known setting (known: ${Object.keys(ConfigSchema.properties).join(", ")})`,
+  ]);
+});
+
+test("a huge value is quoted short in its sentence", () => {
+  const { problems } = resolveConfig([{ source: "dom0", entries: [["restart-burst", "9".repeat(4000)], ["log-level", "z".repeat(4000)]] }]);
+  for (const p of problems) assert.ok(p.length < 300, p);
+  assert.match(problems[0], /restart-burst "9{64}"… \(4000 characters\) is above the maximum 100; keeping 5/);
 });
 
 // Referee: what our reader accepts, TypeBox's checker accepts too, and integer bounds agree.
