@@ -3,7 +3,7 @@
 import type { Sys } from "../runtime/sys.ts";
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import type { Log } from "./log.ts";
-import type { NetInterface, Vif } from "./network.ts";
+import type { InterfaceKind, NetInterface, Vif } from "./network.ts";
 
 export interface LogConsole {
   /** Where supervisor and QEMU output goes: hvc0, or the kernel console (fd 1) when there is none. */
@@ -23,12 +23,22 @@ const openRaw = (sys: Sys, path: string, mode: "r" | "w" | "rw"): number => {
   return fd;
 };
 
-/** hvc0 carries the log; dev mode's kernel console is ttyS0, so hvc0 is then added as a sink. */
+/**
+ * hvc0 carries the log (and QEMU's output); dev mode's kernel console is ttyS0, so hvc0 is then a
+ * log sink of its own. The log writes through descriptions it owns, nonblocking; children get
+ * descriptions of their own, blocking as programs expect.
+ */
 export function openLogConsole(sys: Sys, log: Log): LogConsole {
+  try {
+    log.replaceStdout(sys.open("/proc/self/fd/1", "w"));
+  } catch (e) {
+    // A socket (the native test tier's stdout) cannot be reopened; a console always can.
+    log.info(`log: fd 1 cannot be reopened (${(e as Error).message}); the log writes to it directly`);
+  }
   if (!sys.exists("/dev/hvc0")) return { logFd: 1 };
   const c = { logFd: sys.open("/dev/hvc0", "w"), shellFd: sys.open("/dev/hvc0", "rw") };
   const active = sys.exists("/sys/class/tty/console/active") ? sys.readText("/sys/class/tty/console/active").trim().split(/\s+/) : [];
-  if (!active.includes("hvc0")) log.addSink(c.logFd);
+  if (!active.includes("hvc0")) log.addSink(sys.open("/dev/hvc0", "w"));
   return c;
 }
 
@@ -44,12 +54,36 @@ export async function openDataConsoles(sys: Sys, xs: XenStoreClient): Promise<Da
   return c;
 }
 
+/** Every device/vif/<id> with its MAC, or why the MAC could not be read. */
 export async function readVifs(xs: XenStoreClient): Promise<Vif[]> {
   const ids = await xs.directory("device/vif").catch(() => [] as string[]);
-  return Promise.all(ids.map(async (id) => ({ devid: Number(id), mac: await xs.readString(`device/vif/${id}/mac`) })));
+  return Promise.all(
+    ids.map((id) =>
+      xs.readString(`device/vif/${id}/mac`).then(
+        (mac): Vif => ({ id, mac }),
+        (e: Error): Vif => ({ id, readError: (e as { code?: string }).code ?? e.message }),
+      ),
+    ),
+  );
+}
+
+/** sysfs `type` values (ARPHRD_*) and the marks of a bridge or a tun/tap device. */
+const ARPHRD_ETHER = "1";
+const ARPHRD_LOOPBACK = "772";
+
+function interfaceKind(sys: Sys, dir: string): InterfaceKind {
+  const type = sys.readText(`${dir}/type`).trim();
+  if (type === ARPHRD_LOOPBACK) return "loopback";
+  if (type !== ARPHRD_ETHER) return "other";
+  if (sys.exists(`${dir}/bridge`)) return "bridge";
+  if (sys.exists(`${dir}/tun_flags`)) return "tap";
+  return "ether";
 }
 
 export function readInterfaces(sys: Sys): NetInterface[] {
   if (!sys.exists("/sys/class/net")) return [];
-  return sys.readdir("/sys/class/net").map((name) => ({ name, mac: sys.readText(`/sys/class/net/${name}/address`).trim() }));
+  return sys.readdir("/sys/class/net").map((name) => {
+    const dir = `/sys/class/net/${name}`;
+    return { name, mac: sys.readText(`${dir}/address`).trim(), kind: interfaceKind(sys, dir) };
+  });
 }

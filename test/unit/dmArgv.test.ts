@@ -17,6 +17,9 @@ const bad: [string, string[], RegExp][] = [
   ["a gap", ["001", "002", "004"], /gap: expected argument 3, found key 004/],
   ["not starting at 1", ["002"], /expected argument 1/],
   ["a stray key", ["001", "extra"], /not argument numbers: extra/],
+  ["two keys for one argument (01 beside 001)", ["001", "002", "01"], /two keys for argument 1: 01 and 001/],
+  ["two keys for one argument (1 beside 001)", ["1", "001"], /two keys for argument 1: 1 and 001/],
+  ["a key too long to be a number", ["001", "1".repeat(40)], /not argument numbers: 1111/],
 ];
 for (const [name, keys, re] of bad) {
   test(`dm-argv with ${name} is refused with a sentence`, () => {

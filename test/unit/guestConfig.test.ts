@@ -33,6 +33,11 @@ const failures: [string, (dom0: XenStoreClient) => Promise<void>, RegExp][] = [
   ["no target", (x) => x.rm("/local/domain/5/target"), /\/local\/domain\/5\/target: cannot read \(ENOENT\)/],
   ["a non-numeric target", (x) => x.write("/local/domain/5/target", "four"), /"four" is not a domain id/],
   ["no dm-argv", (x) => x.rm("/vm/u-1/image/dm-argv"), /dm-argv: cannot list \(ENOENT\)/],
+  ["an empty vm key", (x) => x.write("/local/domain/4/vm", ""), /^\/local\/domain\/4\/vm: is empty; libxl writes/],
+  ["a relative vm path", (x) => x.write("/local/domain/4/vm", "vm/u-1"), /^\/local\/domain\/4\/vm: "vm\/u-1" is not an absolute path/],
+  ["a vm path with a bad character", (x) => x.write("/local/domain/4/vm", "/vm/u 1"), /^\/local\/domain\/4\/vm: "\/vm\/u 1" has a character outside/],
+  ["a target that is the stubdom itself", (x) => x.write("/local/domain/5/target", "5"), /^\/local\/domain\/5\/target: is 5, this stubdom itself/],
+  ["a duplicate dm-argv key", (x) => x.write("/vm/u-1/image/dm-argv/01", "-x"), /two keys for argument 1: 01 and 001/],
   ["a gap in dm-argv", (x) => x.rm("/vm/u-1/image/dm-argv/002"), /gap: expected argument 2, found key 003/],
   ["a non-UTF-8 argument", (x) => x.write("/vm/u-1/image/dm-argv/003", Uint8Array.of(0x2d, 0xff)), /dm-argv\/003: cannot read \(EILSEQ\)/],
 ];
