@@ -5,12 +5,12 @@ import type { Sys } from "../runtime/sys.ts";
 import { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { deviceTransport } from "../runtime/xenstore/deviceTransport.ts";
 import { tapNetdevs } from "../qemu/dmArgs.ts";
-import { cmdlineLayer, resolveConfig, type Layer } from "./config.ts";
+import { cmdlineLayer, resolveConfig } from "./config.ts";
 import { readGuestConfig } from "./guestConfig.ts";
 import { HealthWriter } from "./health.ts";
 import { readImageInfo } from "./imageInfo.ts";
 import { loadModules, MODULE_LIST, parseModuleList } from "./kernelModules.ts";
-import { readConfigLayer, watchConfig } from "./liveConfig.ts";
+import { LiveConfig, readConfigLayer } from "./liveConfig.ts";
 import { Log } from "./log.ts";
 import { mountAll } from "./mounts.ts";
 import { bridgeSteps, planBridges, tapSteps, type BridgePair } from "./network.ts";
@@ -18,7 +18,8 @@ import { LIBXL_QMP_SOCKET, QemuLauncher } from "./qemuLauncher.ts";
 import { Reaper } from "./reaper.ts";
 import { runCommand, runSteps } from "./runCommand.ts";
 import { Supervisor } from "./supervisor.ts";
-import { findXenStoreDevice } from "./xenstoreDevice.ts";
+import { findXenStoreDevice, XENBUS_DEVICE } from "./xenstoreDevice.ts";
+import { XenStoreLink } from "./xenstoreLink.ts";
 import { openDataConsoles, openLogConsole, readInterfaces, readVifs } from "./devices.ts";
 
 export async function boot(sys: Sys): Promise<void> {
@@ -63,12 +64,14 @@ export async function boot(sys: Sys): Promise<void> {
     return;
   }
   log.info(`xenstore: ${device}`);
-  const supervisor = new Supervisor(
-    { sys, log, reaper, xs, health: new HealthWriter(xs, log), bootMs, wallOffsetMs: Date.now() - sys.now() },
-    config,
-  );
+  const health = new HealthWriter(xs, log);
+  const supervisor = new Supervisor({ sys, log, reaper, xs, health, bootMs, wallOffsetMs: Date.now() - sys.now() }, config);
+  new XenStoreLink(sys, log, xs, `the XenStore channel ${device}`, () => deviceTransport(sys, device), () => {
+    health.invalidate();
+    void supervisor.publish();
+  });
   supervisor.setConfigProblems(problems);
-  await supervisor.publish();
+  supervisor.booting("reading the guest configuration");
   supervisor.watchShutdown();
 
   const configStart = sys.now();
@@ -87,18 +90,21 @@ export async function boot(sys: Sys): Promise<void> {
     log.warn(`system settings: ${(e as Error).message}`);
   }
 
-  const layers = async (): Promise<Layer[]> => [cmdLayer, await readConfigLayer(xs, guest.domid)];
-  ({ config, problems } = resolveConfig(await layers()));
-  supervisor.setConfigProblems(problems);
-  supervisor.applyConfig(config, consoles.shellFd);
-  await watchConfig(xs, () => {
-    void layers().then((l) => {
-      const r = resolveConfig(l);
-      supervisor.setConfigProblems(r.problems);
-      supervisor.applyConfig(r.config, consoles.shellFd);
-    });
-  }).catch((e: Error) => log.warn(`cannot watch the config keys: ${e.message}`));
+  const live = new LiveConfig(cmdLayer, { config, problems });
+  const applied = (r: { config: typeof config; problems: string[] }): void => {
+    supervisor.setConfigProblems(r.problems);
+    supervisor.applyConfig(r.config, consoles.shellFd);
+  };
+  try {
+    applied(live.apply(await readConfigLayer(xs, guest.domid)));
+  } catch (e) {
+    log.warn(`reading dom0's settings: ${(e as Error).message}; the command line's and the defaults apply`);
+  }
+  await live
+    .watch(xs, guest.domid, applied, (e) => log.warn(`reading dom0's settings again: ${e.message}; the settings in effect stay`))
+    .catch((e: Error) => log.warn(`cannot watch the config keys: ${e.message}`));
 
+  supervisor.booting("setting up the network redirect");
   let pairs: BridgePair[] = [];
   const netStart = sys.now();
   try {
@@ -112,6 +118,7 @@ export async function boot(sys: Sys): Promise<void> {
   }
   bootMs.network = Math.round(sys.now() - netStart);
 
+  supervisor.booting("opening the consoles and starting QEMU");
   let image;
   try {
     image = readImageInfo(sys);
@@ -127,11 +134,14 @@ export async function boot(sys: Sys): Promise<void> {
   // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
   await runCommand(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
 
+  // libxl reaches QEMU's monitor through a vchan, which exists only on Xen's own XenStore channel.
+  const qmpProxy = device === XENBUS_DEVICE ? image.qmpProxy : undefined;
+  if (image.qmpProxy && !qmpProxy) log.info(`qmp-proxy: not started: libxl's QMP path is a vchan over Xen, and this XenStore channel (${device}) is not Xen's`);
   const sandbox = config.sandbox && image.sandbox !== false;
   if (config.sandbox && !sandbox) log.warn(`${image.qemu} has no seccomp (image.json "sandbox": false): starting it without -sandbox`);
   const launcher = new QemuLauncher(
     sys,
-    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, ...data, libxlQmp: image.qmpProxy !== undefined, sandbox },
+    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, ...data, libxlQmp: qmpProxy !== undefined, sandbox },
     (event) => log.debug(`qmp event: ${event}`),
   );
   const spawnStart = sys.now();
@@ -144,6 +154,6 @@ export async function boot(sys: Sys): Promise<void> {
     }
   });
   bootMs["qemu-spawn"] = Math.round(sys.now() - spawnStart);
-  if (image.qmpProxy) supervisor.startQmpProxy([image.qmpProxy, "--mode=server", "0", `device-model/${guest.target}/qmp-vchan`, LIBXL_QMP_SOCKET], consoles.logFd);
+  if (qmpProxy) supervisor.startQmpProxy([qmpProxy, "--mode=server", "0", `device-model/${guest.target}/qmp-vchan`, LIBXL_QMP_SOCKET], consoles.logFd);
   await supervisor.publish();
 }

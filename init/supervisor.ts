@@ -2,17 +2,23 @@
 // checks, live config, health publishing, and the orderly shutdown PID 1 owes its domain.
 import { SIGNALS, type Sys } from "../runtime/sys.ts";
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
+import { settlesWithin } from "./boundedWait.ts";
+import { coalesced } from "./coalesced.ts";
 import type { Config } from "./configSchema.ts";
 import type { HealthWriter } from "./health.ts";
+import { quoteShort } from "./quoteShort.ts";
 import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
 import type { Log } from "./log.ts";
 import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.ts";
 import type { QemuLauncher } from "./qemuLauncher.ts";
+import type { QmpClient } from "../qemu/qmpClient.ts";
 import type { Reaper } from "./reaper.ts";
 import { Service } from "./service.ts";
 import { defaultPolicy, type RestartPolicy } from "./serviceMachine.ts";
 
 export const SHUTDOWN_KEY = "control/shutdown";
+/** How long shutdown waits for its health writes: a stalled xenstored must not keep the domain up. */
+export const SHUTDOWN_PUBLISH_MS = 2000;
 
 export function policyFrom(c: Config, graceful: boolean): RestartPolicy {
   return {
@@ -24,6 +30,15 @@ export function policyFrom(c: Config, graceful: boolean): RestartPolicy {
     backoffMaxMs: c["backoff-max-ms"],
     graceful,
   };
+}
+
+/** `name old -> new` for each setting that differs. */
+export function settingChanges(before: Config, after: Config): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(after) as (keyof Config)[]) {
+    if (before[k] !== after[k]) out.push(`${k} ${JSON.stringify(before[k])} -> ${JSON.stringify(after[k])}`);
+  }
+  return out;
 }
 
 export interface SupervisorDeps {
@@ -38,9 +53,12 @@ export interface SupervisorDeps {
 
 export class Supervisor {
   private phase: Phase = "booting";
+  private bootStep: string | undefined;
+  private stopReason: string | undefined;
   private bootError: string | undefined;
   private qmpStatus: string | undefined;
   private qmpChecked = false;
+  private qmpProblem: string | undefined;
   private qmpTimer: { cancel(): void } | undefined;
   private configProblems: string[] = [];
   qemu: Service | undefined;
@@ -59,11 +77,14 @@ export class Supervisor {
     return this.d.health.publish(
       healthKeys({
         phase: this.phase,
+        bootStep: this.bootStep,
+        stopReason: this.stopReason,
         bootError: this.bootError,
         qemu: this.qemu?.record,
         other,
         qmpStatus: this.qmpStatus,
         qmpChecked: this.qmpChecked,
+        qmpProblem: this.qmpProblem,
         bootMs: this.d.bootMs,
         memory: this.memory(),
         wallOffsetMs: this.d.wallOffsetMs,
@@ -85,6 +106,12 @@ export class Supervisor {
     return { ...parseMeminfo(read("/proc/meminfo")), qemuRssKb: pid === undefined ? undefined : parseVmRssKb(read(`/proc/${pid}/status`)) };
   }
 
+  /** What the boot does now; health `error` says it while the state is `booting`. */
+  booting(step: string): void {
+    this.bootStep = step;
+    void this.publish();
+  }
+
   /** A boot step failed for good: the sentence goes to the log and to health `error`. */
   fail(sentence: string): Promise<void> {
     this.d.log.error(sentence);
@@ -99,6 +126,9 @@ export class Supervisor {
 
   /** Applies settings that can change while running: log level, restart policy, debug shell. */
   applyConfig(c: Config, shellFd: number | undefined): void {
+    const changed = settingChanges(this.config, c);
+    // Said before a new log level can hide it.
+    if (changed.length > 0) this.d.log.info(`settings: ${changed.join(", ")}`);
     this.config = c;
     this.d.log.setLevel(c["log-level"]);
     if (this.qemu) this.qemu.spec.policy = policyFrom(c, true);
@@ -114,6 +144,7 @@ export class Supervisor {
         const pid = launcher.launch();
         this.qmpChecked = false;
         this.qmpStatus = undefined;
+        this.qmpProblem = undefined;
         launcher.qmp?.ready.then(
           () => {
             this.d.log.info(`qemu: pid ${pid} answers QMP`);
@@ -137,30 +168,41 @@ export class Supervisor {
     this.scheduleQmpCheck(launcher);
   }
 
-  /** query-status every qmp-interval-s; no answer within the interval means degraded. */
+  /**
+   * query-status every qmp-interval-s; no answer within the interval means degraded. While one
+   * check is unanswered (a stopped QEMU) no other is sent, so nothing piles up on the socket.
+   */
   private scheduleQmpCheck(launcher: QemuLauncher): void {
-    const intervalMs = this.config["qmp-interval-s"] * 1000;
-    this.qmpTimer = this.d.sys.setTimer(intervalMs, () => {
-      this.scheduleQmpCheck(launcher);
-      if (this.qemu?.record.state !== "up" || !launcher.qmp) return;
-      let answered = false;
-      const deadline = this.d.sys.setTimer(intervalMs, () => {
-        if (answered) return;
-        this.qmpChecked = true;
-        this.qmpStatus = undefined;
-        void this.publish();
-      });
-      launcher.qmp.execute("query-status").then(
+    // Read at each check: a live change of the interval applies from the next one.
+    const intervalS = (): number => this.config["qmp-interval-s"];
+    let outstanding: QmpClient | undefined;
+    const noAnswer = (problem: string): void => {
+      this.qmpChecked = true;
+      this.qmpStatus = undefined;
+      this.qmpProblem = problem;
+      void this.publish();
+    };
+    const check = (): void => {
+      this.qmpTimer = this.d.sys.setTimer(intervalS() * 1000, check);
+      const qmp = launcher.qmp;
+      if (this.qemu?.record.state !== "up" || !qmp) return;
+      if (outstanding === qmp) return noAnswer(`has not answered QMP query-status for over ${intervalS()} s`);
+      outstanding = qmp;
+      qmp.execute("query-status").then(
         (r) => {
-          answered = true;
-          deadline.cancel();
+          if (outstanding === qmp) outstanding = undefined;
           this.qmpChecked = true;
           this.qmpStatus = String((r as { status?: string }).status ?? "unknown");
+          this.qmpProblem = undefined;
           void this.publish();
         },
-        () => undefined,
+        (e: Error) => {
+          if (outstanding === qmp) outstanding = undefined;
+          if (launcher.qmp === qmp && this.qemu?.record.state === "up") noAnswer(`failed QMP query-status: ${e.message}`);
+        },
       );
-    });
+    };
+    this.qmpTimer = this.d.sys.setTimer(intervalS() * 1000, check);
   }
 
   /**
@@ -198,17 +240,22 @@ export class Supervisor {
     }
   }
 
-  /** Stops every service in order (QMP quit, SIGTERM, SIGKILL, each bounded), syncs, powers off. */
+  /**
+   * Stops every service in order (QMP quit, SIGTERM, SIGKILL, each bounded), syncs, powers off.
+   * Health writes are waited for only up to a bound: whatever xenstored does, the domain goes down.
+   */
   async shutdown(why: string): Promise<void> {
     if (this.phase === "stopping") return;
     this.phase = "stopping";
+    this.stopReason = why;
     this.d.log.info(`shutdown: ${why}`);
     this.qmpTimer?.cancel();
-    await this.publish();
+    const published = (): Promise<boolean> => settlesWithin(this.d.sys, this.publish(), SHUTDOWN_PUBLISH_MS);
+    await published();
     await this.shell?.stop();
     await this.qmpProxy?.stop();
     await this.qemu?.stop();
-    await this.publish();
+    if (!(await published())) this.d.log.warn(`shutdown: xenstored did not take the last health writes within ${SHUTDOWN_PUBLISH_MS} ms`);
     this.d.log.info("shutdown: services stopped; syncing and powering off");
     this.d.sys.sync();
     this.d.sys.poweroff();
@@ -218,17 +265,19 @@ export class Supervisor {
   watchShutdown(): void {
     this.d.sys.onSignal(SIGNALS.SIGTERM, () => void this.shutdown("SIGTERM"));
     this.d.sys.onSignal(SIGNALS.SIGPWR, () => void this.shutdown("SIGPWR"));
-    void this.d.xs
-      .watch(SHUTDOWN_KEY, "stubdom-shutdown", () => {
-        this.d.xs.readString(SHUTDOWN_KEY).then(
-          (v) => {
-            if (v === "poweroff" || v === "halt") void this.shutdown(`${SHUTDOWN_KEY} = ${v}`);
-            else if (v === "reboot") void this.shutdown(`${SHUTDOWN_KEY} = reboot (a stubdom powers off; the toolstack starts a new one)`);
-            else if (v !== "") this.d.log.warn(`${SHUTDOWN_KEY} = ${JSON.stringify(v)} is not a request this stubdom knows; ignoring it`);
-          },
-          () => undefined,
-        );
-      })
-      .catch((e: Error) => this.d.log.warn(`cannot watch ${SHUTDOWN_KEY}: ${e.message}`));
+    // One read at a time, however often dom0 writes the key: the last write is the one read.
+    const reread = coalesced(
+      () => this.d.xs.readString(SHUTDOWN_KEY).then((v) => this.shutdownRequest(v)),
+      (e) => {
+        if ((e as { code?: string }).code !== "ENOENT" && (e as { code?: string }).code !== "EPIPE") this.d.log.warn(`reading ${SHUTDOWN_KEY}: ${e.message}`);
+      },
+    );
+    void this.d.xs.watch(SHUTDOWN_KEY, "stubdom-shutdown", reread).catch((e: Error) => this.d.log.warn(`cannot watch ${SHUTDOWN_KEY}: ${e.message}`));
+  }
+
+  private shutdownRequest(v: string): void {
+    if (v === "poweroff" || v === "halt") void this.shutdown(`${SHUTDOWN_KEY} = ${v}`);
+    else if (v === "reboot") void this.shutdown(`${SHUTDOWN_KEY} = reboot (a stubdom powers off; the toolstack starts a new one)`);
+    else if (v !== "") this.d.log.warn(`${SHUTDOWN_KEY} = ${quoteShort(v)} is not a request this stubdom knows (poweroff, halt, reboot); ignoring it`);
   }
 }
