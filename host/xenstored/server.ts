@@ -24,7 +24,7 @@ interface Peer {
 export class XenStoreServer {
   readonly daemon: XenStoreDaemon;
   private readonly peers = new Map<number, Peer>();
-  private readonly servers: Server[] = [];
+  private readonly servers = new Map<string, Server>();
 
   constructor(private readonly log: Log = () => undefined) {
     this.daemon = new XenStoreDaemon(log);
@@ -109,15 +109,35 @@ export class XenStoreServer {
   listen(path: string, domid = 0): Promise<void> {
     rmSync(path, { force: true });
     const server = createServer((sock) => this.serve(sock, domid, path));
-    this.servers.push(server);
+    this.servers.set(path, server);
     return new Promise((resolve, reject) => {
       server.once("error", (e) => reject(new Error(`xenstored: listening on ${path}: ${e.message}`)));
       server.listen(path, () => resolve());
     });
   }
 
+  /** Hangs up every connection of `domid`, as a restarting xenstored would; the store stays. */
+  hangUp(domid: number): number {
+    let n = 0;
+    for (const p of this.peers.values()) {
+      if (this.daemon.conns.get(p.id)?.domid !== domid) continue;
+      p.sock.destroy();
+      n++;
+    }
+    return n;
+  }
+
+  /** Stops listening on `path` (and removes the socket file); its open connections stay. */
+  unlisten(path: string): void {
+    this.servers.get(path)?.close();
+    this.servers.delete(path);
+    rmSync(path, { force: true });
+  }
+
   async close(): Promise<void> {
     for (const p of this.peers.values()) p.sock.destroy();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 }

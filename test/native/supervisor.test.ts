@@ -8,18 +8,12 @@ import { promisify } from "node:util";
 import { outputs } from "../../host/build.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
 import { bounded } from "../../host/lineStream.ts";
-import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
-import { NativeStubdom, SHARED } from "../support/nativeStubdom.ts";
+import { NATIVE_QEMU as QEMU, nativeDemoArgv, NativeStubdom } from "../support/nativeStubdom.ts";
 
 const run = promisify(execFile);
-const QEMU = "/usr/bin/qemu-system-x86_64";
 const BOUND = 60_000;
 
-const demoArgv = [
-  "-accel", "tcg", "-nodefaults", "-no-user-config", "-display", "none", "-m", "16",
-  "-serial", `unix:${SHARED}/serial.sock`,
-  "-drive", `file=${DEMO_GUEST_PATH},format=raw,if=ide,index=0,media=disk`, "-boot", "order=c", "-net", "none", "-no-shutdown",
-];
+const demoArgv = nativeDemoArgv();
 const seed = (argv: string[]) => ({ stubdom: 5, guest: 4, uuid: "native-1", name: "native", argv });
 
 let s: NativeStubdom | undefined;

@@ -15,8 +15,18 @@ import { seedStubdom, type SeedSpec } from "../../host/seed.ts";
 import { waitForValue } from "../../host/waitForValue.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
 import { readCpio } from "../../rootfs/cpio.ts";
+import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
 
 export const SHARED = "/xs";
+/** The image's device model, as the host sees it in /proc. */
+export const NATIVE_QEMU = "/usr/bin/qemu-system-x86_64";
+
+/** dm-argv for the image's dev QEMU running the demo guest, its serial line on serial.sock. */
+export const nativeDemoArgv = (): string[] => [
+  "-accel", "tcg", "-nodefaults", "-no-user-config", "-display", "none", "-m", "16",
+  "-serial", `unix:${SHARED}/serial.sock`,
+  "-drive", `file=${DEMO_GUEST_PATH},format=raw,if=ide,index=0,media=disk`, "-boot", "order=c", "-net", "none", "-no-shutdown",
+];
 
 /** Unpacks the rootfs (files, dirs, symlinks; device nodes come from devtmpfs at boot). */
 export function unpackRootfs(gzPath: string, dir: string): void {
@@ -48,6 +58,8 @@ export interface NativeOptions {
   cmdline?: string;
   /** Run inside this `ip netns` namespace instead of a fresh one. */
   netns?: string;
+  /** Changes dom0 makes after seeding and before the init starts (a broken libxl, say). */
+  afterSeed?: (dom0: XenStoreClient) => Promise<void>;
 }
 
 export class NativeStubdom {
@@ -85,11 +97,17 @@ export class NativeStubdom {
     await xenstored.listen(join(shared, "domain.sock"), o.seed.stubdom);
     const xs = new XenStoreClient(await connectUnix(join(shared, "dom0.sock")));
     await seedStubdom(xs, o.seed);
+    await o.afterSeed?.(xs);
     const cmdline = `stubdom.modules=0 stubdom.xenstore=${SHARED}/domain.sock ${o.cmdline ?? ""}`;
     const unshare = ["unshare", "--pid", "--mount", "--fork", `--root=${root}`, ...(o.netns ? [] : ["--net"]), "/init"];
     const argv = o.netns ? ["ip", "netns", "exec", o.netns, ...unshare] : unshare;
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { PATH: "/bin:/usr/bin:/sbin:/usr/sbin", STUBDOM_CMDLINE: cmdline } });
     return new NativeStubdom(root, child, xenstored, xs, o.seed.stubdom, serial, serialServer);
+  }
+
+  /** Where the init connects to xenstored as its domain. */
+  get domainSocket(): string {
+    return join(this.root, SHARED.slice(1), "domain.sock");
   }
 
   healthPath(key: string): string {

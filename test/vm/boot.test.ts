@@ -49,6 +49,14 @@ test("the supervisor logs to hvc0, not only to the kernel console", async () => 
   await ds.vm.hvc[0].lines.waitFor(/qemu: pid [0-9]+ answers QMP/, 30_000);
 });
 
+test("dev mode starts no QMP proxy (libxl's vchan exists only on Xen) and says so, instead of failing it", async () => {
+  assert.ok(ds);
+  await ds.vm.hvc[0].lines.waitFor(/qmp-proxy: not started: libxl's QMP path is a vchan over Xen/, 30_000);
+  const { stdout } = await run("xenstore-ls", [`/local/domain/${DEMO.stubdom}/data/stubdom`], { env: { ...process.env, XENSTORED_PATH: ds.socket } });
+  assert.not.match(stdout, /qmp-proxy/);
+  assert.match(stdout, /^error = ""$/m);
+});
+
 test("a debug shell enabled live by a dom0 config key answers on hvc0", async () => {
   assert.ok(ds);
   await ds.xs.write(`/local/domain/${DEMO.stubdom}/stubdom/config/debug-shell`, "1");
