@@ -10,6 +10,7 @@ interface Prop {
   maximum?: number;
   default?: unknown;
   description?: string;
+  live?: boolean;
 }
 
 const kind = (p: Prop): string => {
@@ -20,7 +21,7 @@ const kind = (p: Prop): string => {
 
 export function settingsTable(): string {
   const rows = Object.entries(ConfigSchema.properties as unknown as Record<string, Prop>).map(
-    ([key, p]) => `| \`${key}\` | ${kind(p)} | \`${JSON.stringify(p.default)}\` | ${p.description ?? ""} |`,
+    ([key, p]) => `| \`${key}\` | ${kind(p)} | \`${JSON.stringify(p.default)}\` | ${p.description ?? ""}${p.live === false ? " Read at boot only." : ""} |`,
   );
   return ["| setting | values | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
 }

@@ -1,6 +1,7 @@
 // The supervisor's settings: one TypeBox schema, the single source of their shape, defaults and
 // documentation. The init bundle gets this as plain JSON Schema at build time (init/bundle.ts),
-// so TypeBox itself never ships in the stubdom.
+// so TypeBox itself never ships in the stubdom. `live: false` marks a setting read only at boot:
+// a change from dom0 is said on hvc0 to wait for the next boot, never silently dropped.
 import Type, { type Static } from "typebox";
 
 export const ConfigSchema = Type.Object({
@@ -14,10 +15,10 @@ export const ConfigSchema = Type.Object({
   "backoff-max-ms": Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: "The longest delay between restarts." }),
   "debug-shell": Type.Boolean({ default: false, description: "Run a root shell on hvc0 (the stubdom console; in dev mode `stubdomctl console`). Whoever can type on that console gets root in the stubdom, so it is off by default." }),
   "log-level": Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], { default: "info", description: "Least severe supervisor log line written to hvc0." }),
-  sandbox: Type.Boolean({ default: true, description: "Start QEMU with -sandbox on (seccomp: no obsolete calls, no privilege raising, no spawning, no resource control)." }),
+  sandbox: Type.Boolean({ default: true, live: false, description: "Start QEMU with -sandbox on (seccomp: no obsolete calls, no privilege raising, no spawning, no resource control)." }),
   "qmp-interval-s": Type.Integer({ minimum: 1, maximum: 3600, default: 5, description: "Seconds between QMP query-status health checks; a missed answer makes the state degraded." }),
-  modules: Type.Boolean({ default: true, description: "Load the kernel modules listed in /etc/stubdom/modules (off only for tests that share the host's kernel)." }),
-  xenstore: Type.String({ default: "", maxLength: 256, description: "XenStore channel to use instead of /dev/xen/xenbus or the dev-mode virtio port (a device or a unix socket)." }),
+  modules: Type.Boolean({ default: true, live: false, description: "Load the kernel modules listed in /etc/stubdom/modules (off only for tests that share the host's kernel)." }),
+  xenstore: Type.String({ default: "", maxLength: 256, live: false, description: "XenStore channel to use instead of /dev/xen/xenbus or the dev-mode virtio port (a device or a unix socket)." }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -11,6 +11,8 @@ export interface PropertySchema {
   maxLength?: number;
   default?: unknown;
   description?: string;
+  /** false: read only at boot. */
+  live?: boolean;
 }
 
 export interface ObjectSchema {

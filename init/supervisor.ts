@@ -4,7 +4,7 @@ import { SIGNALS, type Sys } from "../runtime/sys.ts";
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { settlesWithin } from "./boundedWait.ts";
 import { coalesced } from "./coalesced.ts";
-import type { Config } from "./configSchema.ts";
+import { ConfigSchema, type Config } from "./configSchema.ts";
 import type { HealthWriter } from "./health.ts";
 import { quoteShort } from "./quoteShort.ts";
 import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
@@ -13,6 +13,7 @@ import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.
 import type { QemuLauncher } from "./qemuLauncher.ts";
 import type { QmpClient } from "../qemu/qmpClient.ts";
 import type { Reaper } from "./reaper.ts";
+import type { ObjectSchema } from "./schemaCheck.ts";
 import { Service } from "./service.ts";
 import { defaultPolicy, type RestartPolicy } from "./serviceMachine.ts";
 
@@ -32,11 +33,14 @@ export function policyFrom(c: Config, graceful: boolean): RestartPolicy {
   };
 }
 
-/** `name old -> new` for each setting that differs. */
+const bootOnly = new Set(Object.entries((ConfigSchema as unknown as ObjectSchema).properties).flatMap(([k, p]) => (p.live === false ? [k] : [])));
+
+/** `name old -> new` for each setting that differs; a boot-only one says it waits for the next boot. */
 export function settingChanges(before: Config, after: Config): string[] {
   const out: string[] = [];
   for (const k of Object.keys(after) as (keyof Config)[]) {
-    if (before[k] !== after[k]) out.push(`${k} ${JSON.stringify(before[k])} -> ${JSON.stringify(after[k])}`);
+    if (before[k] === after[k]) continue;
+    out.push(`${k} ${JSON.stringify(before[k])} -> ${JSON.stringify(after[k])}${bootOnly.has(k) ? " (read at boot only: from the next boot)" : ""}`);
   }
   return out;
 }
@@ -61,6 +65,7 @@ export class Supervisor {
   private qmpProblem: string | undefined;
   private qmpTimer: { cancel(): void } | undefined;
   private configProblems: string[] = [];
+  private refusedShutdown: string | undefined;
   qemu: Service | undefined;
   shell: Service | undefined;
   qmpProxy: Service | undefined;
@@ -278,6 +283,10 @@ export class Supervisor {
   private shutdownRequest(v: string): void {
     if (v === "poweroff" || v === "halt") void this.shutdown(`${SHUTDOWN_KEY} = ${v}`);
     else if (v === "reboot") void this.shutdown(`${SHUTDOWN_KEY} = reboot (a stubdom powers off; the toolstack starts a new one)`);
-    else if (v !== "") this.d.log.warn(`${SHUTDOWN_KEY} = ${quoteShort(v)} is not a request this stubdom knows (poweroff, halt, reboot); ignoring it`);
+    else if (v !== "" && v !== this.refusedShutdown) {
+      // Said once per value: dom0 rewriting the same unknown request is not news.
+      this.refusedShutdown = v;
+      this.d.log.warn(`${SHUTDOWN_KEY} = ${quoteShort(v)} is not a request this stubdom knows (poweroff, halt, reboot); ignoring it`);
+    }
   }
 }

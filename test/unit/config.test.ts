@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import Value from "typebox/value";
 import { ConfigSchema } from "../../init/configSchema.ts";
 import { cmdlineLayer, resolveConfig } from "../../init/config.ts";
-import { policyFrom } from "../../init/supervisor.ts";
+import { policyFrom, settingChanges } from "../../init/supervisor.ts";
 import { parseSetting, type PropertySchema } from "../../init/schemaCheck.ts";
 
 test("with no layer, every setting has its documented default, and TypeBox agrees the result is valid", () => {
@@ -70,6 +70,13 @@ test("a huge value is quoted short in its sentence", () => {
   const { problems } = resolveConfig([{ source: "dom0", entries: [["restart-burst", "9".repeat(4000)], ["log-level", "z".repeat(4000)]] }]);
   for (const p of problems) assert.ok(p.length < 300, p);
   assert.match(problems[0], /restart-burst "9{64}"… \(4000 characters\) is above the maximum 100; keeping 5/);
+});
+
+test("setting changes are listed, and a boot-only one says it waits for the next boot", () => {
+  const before = resolveConfig([]).config;
+  const after = resolveConfig([{ source: "dom0", entries: [["restart", "always"], ["sandbox", "0"]] }]).config;
+  assert.equal(settingChanges(before, after), ['restart "on-failure" -> "always"', "sandbox true -> false (read at boot only: from the next boot)"]);
+  assert.equal(settingChanges(after, after), []);
 });
 
 // Referee: what our reader accepts, TypeBox's checker accepts too, and integer bounds agree.
