@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, one run, one machine; rewrites their sections of bench/RESULTS.md.
 //   node --import tsx bench/run.ts [--only build,boot,memory,restart,runtime,xenstore] [--boots N]
 //                                  [--restarts N] [--no-write]
-// build    `host/build.ts`: the images and their "## Image sizes" section (sizes by group, both flavours);
+// build    `host/image/build.ts`: the images and their "## Image sizes" section (sizes by group, both flavours);
 //          then the same default build into build/bench/stubdom, which the benches below boot
 // boot     our init against the shell baseline in the dev VM, alternating  -> "## Boot"
 // memory   the smallest dev-VM memory that works, per image                  -> "## Memory"
@@ -144,7 +144,7 @@ function writeSections(): void {
 }
 
 log(`machine: ${run.machine}`);
-if (wants("build") && !(child("host/build.ts") && child("host/build.ts", ["--out", BENCH_BUILD_DIR]))) process.exit(1);
+if (wants("build") && !(child("host/image/build.ts") && child("host/image/build.ts", ["--out", BENCH_BUILD_DIR]))) process.exit(1);
 let images: BenchImages | undefined;
 if (wants("boot") || wants("memory") || wants("restart")) images = buildBenchImages(log);
 /** A step that throws is reported and leaves its section as it was; the others still run. */

@@ -4,11 +4,12 @@
 import type { Sys } from "../runtime/sys.ts";
 import { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { deviceTransport } from "../runtime/xenstore/deviceTransport.ts";
-import { tapNetdevs } from "../qemu/dmArgs.ts";
+import { tapNetdevs } from "../qemu/dmArgv.ts";
 import { cmdlineLayer, resolveConfig } from "./config.ts";
 import { readGuestConfig } from "./guestConfig.ts";
 import { HealthWriter } from "./health.ts";
-import { readImageInfo } from "./imageInfo.ts";
+import type { BootStep } from "./healthSchema.ts";
+import { IMAGE_INFO, parseImageInfo } from "../rootfs/imageInfo.ts";
 import { loadModules, MODULE_LIST, parseModuleList } from "./kernelModules.ts";
 import { LiveConfig, readConfigLayer } from "./liveConfig.ts";
 import { Log } from "./log.ts";
@@ -16,7 +17,7 @@ import { mountAll } from "./mounts.ts";
 import { bridgeSteps, planBridges, tapSteps, type BridgePair } from "./network.ts";
 import { LIBXL_QMP_SOCKET, QemuLauncher } from "./qemuLauncher.ts";
 import { Reaper } from "./reaper.ts";
-import { runCommand, runSteps } from "./runCommand.ts";
+import { runHelper, runSteps } from "./helperProgram.ts";
 import { Supervisor } from "./supervisor.ts";
 import { findXenStoreDevice, XENBUS_DEVICE } from "./xenstoreDevice.ts";
 import { XenStoreLink } from "./xenstoreLink.ts";
@@ -24,8 +25,8 @@ import { openDataConsoles, openLogConsole, readInterfaces, readVifs } from "./de
 
 export async function boot(sys: Sys): Promise<void> {
   const log = new Log(sys);
-  const bootMs: Record<string, number> = {};
-  const timed = <T>(name: string, fn: () => T): T => {
+  const bootMs: Partial<Record<BootStep, number>> = {};
+  const timed = <T>(name: BootStep, fn: () => T): T => {
     const t = sys.now();
     try {
       return fn();
@@ -121,7 +122,7 @@ export async function boot(sys: Sys): Promise<void> {
   supervisor.booting("opening the consoles and starting QEMU");
   let image;
   try {
-    image = readImageInfo(sys);
+    image = parseImageInfo(sys.readText(IMAGE_INFO));
   } catch (e) {
     return supervisor.fail(`reading the image description failed: ${(e as Error).message}`);
   }
@@ -132,7 +133,7 @@ export async function boot(sys: Sys): Promise<void> {
     return supervisor.fail(`opening the save/restore consoles failed: ${(e as Error).message}`);
   }
   // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
-  await runCommand(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
+  await runHelper(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
 
   // libxl reaches QEMU's monitor through a vchan, which exists only on Xen's own XenStore channel.
   const qmpProxy = device === XENBUS_DEVICE ? image.qmpProxy : undefined;

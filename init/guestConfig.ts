@@ -1,7 +1,7 @@
 // What libxl tells the stubdom, read from XenStore: who we are, whom we serve, and QEMU's argv.
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { nodePathProblem } from "../runtime/xenstore/path.ts";
-import { orderDmArgvKeys } from "./dmArgv.ts";
+import { orderDmArgvKeys } from "../qemu/dmArgv.ts";
 import { quoteShort } from "./quoteShort.ts";
 
 export interface GuestConfig {

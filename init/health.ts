@@ -5,9 +5,9 @@
 // and reason and tried again on the next publish, never fatal.
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { fitValue, HEALTH_VALUE_MAX } from "./healthFit.ts";
+import { HEALTH_DIR } from "./healthSchema.ts";
 import type { Log } from "./log.ts";
 
-export const HEALTH_DIR = "data/stubdom";
 
 /** After ENOSPC or E2BIG (a dom0 that set a tighter quota), a value is tried once more this short. */
 export const HEALTH_VALUE_FALLBACK = 256;

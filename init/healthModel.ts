@@ -1,5 +1,8 @@
 // What health says, computed from the supervisor's state: a flat map of key -> value under
-// /local/domain/<S>/data/stubdom/. Pure; health.ts writes only the keys that changed.
+// /local/domain/<S>/data/stubdom/, by the names of the contract (healthSchema.ts). Pure;
+// health.ts writes only the keys that changed.
+import { bootKey, qemuKey, serviceKey } from "./healthPaths.ts";
+import type { BootStep, HealthKey, ServiceName } from "./healthSchema.ts";
 import type { MemoryFigures } from "./memoryFigures.ts";
 import type { ServiceRecord } from "./serviceMachine.ts";
 
@@ -16,13 +19,13 @@ export interface HealthInput {
   bootError?: string;
   /** The device model service, once configured. */
   qemu?: ServiceRecord;
-  other: Record<string, ServiceRecord>;
+  other: Partial<Record<Exclude<ServiceName, "qemu">, ServiceRecord>>;
   /** Last QMP query-status answer, or undefined when it did not answer in time. */
   qmpStatus?: string;
   qmpChecked: boolean;
   /** Why the last QMP check failed ("no answer to query-status within 5 s"). */
   qmpProblem?: string;
-  bootMs: Record<string, number>;
+  bootMs: Partial<Record<BootStep, number>>;
   /** Unknown figures are published as "". */
   memory: MemoryFigures;
   /** Wall-clock ms at monotonic 0, to print `since` as a date. */
@@ -61,13 +64,13 @@ export function assess(h: HealthInput): Assessment {
   }
 }
 
-function serviceKeys(name: string, r: ServiceRecord, wallOffsetMs: number): [string, string][] {
+function serviceKeys(name: ServiceName, r: ServiceRecord, wallOffsetMs: number): [string, string][] {
   return [
-    [`${name}/state`, r.state],
-    [`${name}/pid`, r.pid === undefined ? "" : String(r.pid)],
-    [`${name}/restarts`, String(r.restarts)],
-    [`${name}/last-exit`, r.lastExit ?? ""],
-    [`${name}/since`, new Date(wallOffsetMs + r.since).toISOString()],
+    [serviceKey(name, "state"), r.state],
+    [serviceKey(name, "pid"), r.pid === undefined ? "" : String(r.pid)],
+    [serviceKey(name, "restarts"), String(r.restarts)],
+    [serviceKey(name, "last-exit"), r.lastExit ?? ""],
+    [serviceKey(name, "since"), new Date(wallOffsetMs + r.since).toISOString()],
   ];
 }
 
@@ -75,19 +78,20 @@ const kb = (n: number | undefined): string => (n === undefined ? "" : String(n))
 
 export function healthKeys(h: HealthInput): Map<string, string> {
   const { state, error } = assess(h);
-  const out = new Map<string, string>([
-    ["state", state],
-    ["error", error],
-    ["mem-free-kb", kb(h.memory.freeKb)],
-    ["mem-available-kb", kb(h.memory.availableKb)],
-    ["config-problems", h.configProblems.join("\n")],
-  ]);
+  const overall: Record<HealthKey, string> = {
+    state,
+    error,
+    "mem-free-kb": kb(h.memory.freeKb),
+    "mem-available-kb": kb(h.memory.availableKb),
+    "config-problems": h.configProblems.join("\n"),
+  };
+  const out = new Map<string, string>(Object.entries(overall));
   if (h.qemu) {
     for (const [k, v] of serviceKeys("qemu", h.qemu, h.wallOffsetMs)) out.set(k, v);
-    out.set("qemu/status", h.qmpStatus ?? (h.qmpChecked ? "no answer" : ""));
-    out.set("qemu/rss-kb", h.qemu.state === "up" ? kb(h.memory.qemuRssKb) : "");
+    out.set(qemuKey("status"), h.qmpStatus ?? (h.qmpChecked ? "no answer" : ""));
+    out.set(qemuKey("rss-kb"), h.qemu.state === "up" ? kb(h.memory.qemuRssKb) : "");
   }
-  for (const [name, r] of Object.entries(h.other)) for (const [k, v] of serviceKeys(name, r, h.wallOffsetMs)) out.set(k, v);
-  for (const [step, ms] of Object.entries(h.bootMs)) out.set(`boot-ms/${step}`, String(ms));
+  for (const [name, r] of Object.entries(h.other) as [ServiceName, ServiceRecord][]) for (const [k, v] of serviceKeys(name, r, h.wallOffsetMs)) out.set(k, v);
+  for (const [step, ms] of Object.entries(h.bootMs) as [BootStep, number][]) out.set(bootKey(step), String(ms));
   return out;
 }

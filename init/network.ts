@@ -3,7 +3,7 @@
 // interfaces only: a dom0-written MAC must never select lo or a bridge). Bridges have no IP
 // and no STP; the stubdom-side interfaces get fixed MACs so the guest's MAC lives only on QEMU's
 // emulated NIC.
-import type { TapNetdev } from "../qemu/dmArgs.ts";
+import type { TapNetdev } from "../qemu/dmArgv.ts";
 import { quoteShort } from "./quoteShort.ts";
 
 /** A PV NIC as libxl wrote it: device/vif/<id>/mac, or why that could not be read. */

@@ -1,7 +1,7 @@
 // Starts one QEMU run: fresh listening QMP sockets handed to QEMU as inherited fds (so nothing
 // waits for QEMU to create a socket), the save/restore consoles as fds, argv translated from
 // libxl's dm-argv, and our own QMP connection queued on the socket before QEMU even runs.
-import { translateDmArgv, RESTORE_PLACEHOLDER, type QemuFds } from "../qemu/dmArgs.ts";
+import { translateDmArgv, withoutIncoming, type QemuFds } from "../qemu/dmArgv.ts";
 import { QmpClient } from "../qemu/qmpClient.ts";
 import { fdStream } from "../runtime/fdStream.ts";
 import type { Sys } from "../runtime/sys.ts";
@@ -21,16 +21,6 @@ export interface QemuPlan {
   restoreFd?: number;
   libxlQmp: boolean;
   sandbox: boolean;
-}
-
-/** `-incoming <placeholder>` restores once; a restarted QEMU cannot read the stream again. */
-export function withoutIncoming(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "-incoming" && argv[i + 1] === RESTORE_PLACEHOLDER) i++;
-    else out.push(argv[i]);
-  }
-  return out;
 }
 
 export class QemuLauncher {

@@ -8,6 +8,7 @@ import { ConfigSchema, type Config } from "./configSchema.ts";
 import type { HealthWriter } from "./health.ts";
 import { quoteShort } from "./quoteShort.ts";
 import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
+import type { BootStep } from "./healthSchema.ts";
 import type { Log } from "./log.ts";
 import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.ts";
 import type { QemuLauncher } from "./qemuLauncher.ts";
@@ -51,7 +52,7 @@ export interface SupervisorDeps {
   reaper: Reaper;
   xs: XenStoreClient;
   health: HealthWriter;
-  bootMs: Record<string, number>;
+  bootMs: Partial<Record<BootStep, number>>;
   wallOffsetMs: number;
 }
 

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheEntry, inputHash } from "../host/cache.ts";
+import { cacheEntry, inputHash } from "../buildkit/cache.ts";
 
 export interface KernelBuild {
   /** `uname -r` of the kernel, e.g. 6.1.0-56-cloud-amd64. */

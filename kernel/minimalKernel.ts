@@ -12,10 +12,10 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { cacheEntry, inputHash } from "../host/cache.ts";
-import { runLogged } from "../host/buildProcess.ts";
+import { cacheEntry, inputHash } from "../buildkit/cache.ts";
+import { runLogged } from "../buildkit/buildProcess.ts";
 import type { KernelBuild } from "./debianKernel.ts";
-import { unpackDebs } from "../rootfs/debianPackages.ts";
+import { unpackDebs } from "../buildkit/debianPackages.ts";
 import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments, type Fragment } from "./configFragments.ts";
 
 export const SOURCE_PACKAGE = "linux-source-6.1";

@@ -2,8 +2,8 @@
 // qemu-system-xen's QEMU (Debian installs it as /usr/libexec/xen-qemu-system-i386), the firmware
 // its devices load, and xen-utils' vchan-socket-proxy (the stubdom end of libxl's QMP path), with
 // the Xen libraries both link. Their other libraries (glib, pixman, spice, ...) come from the host.
-import type { Layer } from "../rootfs/debianPackages.ts";
-import { unpackDebs } from "../rootfs/debianPackages.ts";
+import type { Layer } from "../buildkit/debianPackages.ts";
+import { unpackDebs } from "../buildkit/debianPackages.ts";
 import type { QemuSource } from "./qemuSource.ts";
 
 export const XEN_VERSION = "4.17";

@@ -1,7 +1,7 @@
 // The dev flavour's device model: the host's own Debian qemu-system-x86 (installed by setup), run
 // with TCG inside the dev-mode stubdom VM. It finds its TCG accelerator module and its firmware
 // relative to its own path, so they keep their Debian paths in the image.
-import { installedVersions } from "../rootfs/debianPackages.ts";
+import { installedVersions } from "../buildkit/debianPackages.ts";
 import type { QemuSource } from "./qemuSource.ts";
 
 export const DEV_QEMU = "/usr/bin/qemu-system-x86_64";

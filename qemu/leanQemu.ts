@@ -10,9 +10,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cacheEntry, inputHash } from "../host/cache.ts";
-import { ninjaProgress, runLogged } from "../host/buildProcess.ts";
-import type { Layer } from "../rootfs/debianPackages.ts";
+import { cacheEntry, inputHash } from "../buildkit/cache.ts";
+import { ninjaProgress, runLogged } from "../buildkit/buildProcess.ts";
+import type { Layer } from "../buildkit/debianPackages.ts";
 import { XEN_QEMU_DATA } from "./debianXen.ts";
 import type { QemuSource } from "./qemuSource.ts";
 

@@ -1,7 +1,7 @@
 // Which QEMU goes into an image is an input: a binary, the modules it dlopens, the firmware and
 // data files it opens, and the host trees (layers) holding them and its libraries. Debian's
 // packages are one source; a QEMU built from source is another (its install prefix is a layer).
-import type { Layer } from "../rootfs/debianPackages.ts";
+import type { Layer } from "../buildkit/debianPackages.ts";
 import type { Group, ManifestItem } from "../rootfs/manifest.ts";
 import type { LayeredFs } from "../rootfs/closureFs.ts";
 

@@ -3,7 +3,7 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { compress, type Compression } from "./compress.ts";
 import { writeCpio, type CpioEntry } from "./cpio.ts";
-import { dpkgOwners, installedVersions, isUnder, type Layer } from "./debianPackages.ts";
+import { dpkgOwners, installedVersions, isUnder, type Layer } from "../buildkit/debianPackages.ts";
 import { libraryClosure } from "./libraryClosure.ts";
 import { BUILD, manifestFs, type Group, type Manifest, type ManifestItem } from "./manifest.ts";
 

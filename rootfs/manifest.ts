@@ -1,8 +1,8 @@
 // What goes into a stubdom image, as data: each item says where it lands in the image, where it
 // comes from, and which purpose group it is counted under in the size report.
-import type { ImageInfo } from "../init/imageInfo.ts";
+import type { ImageInfo } from "./imageInfo.ts";
 import { layeredFs, type LayeredFs } from "./closureFs.ts";
-import type { Layer } from "./debianPackages.ts";
+import type { Layer } from "../buildkit/debianPackages.ts";
 
 /** Purpose groups of the size report. */
 export const GROUPS = [

@@ -34,7 +34,7 @@ export function resultsSection(images: readonly ManifestFile[], kernel: KernelSi
   return [
     RESULTS_HEADING,
     "",
-    "Written by `npm run build` (host/build.ts). Every file, its size and its Debian package are in",
+    "Written by `npm run build` (host/image/build.ts). Every file, its size and its Debian package are in",
     "`build/stubdom/manifest-<flavour>.json`. \"Unpacked\" is the cpio archive: what the stubdom holds in",
     "RAM for as long as it runs (Xen up to 4.19 gunzips the ramdisk before the stubdom boots).",
     "",

@@ -1,13 +1,13 @@
 // Builds build/runtime/stubjs: QuickJS 2021-03-27 (from the pinned qjsc npm package) plus our host
 // and `sys` module (runtime/native/), one static musl binary. Objects and the binary are cached by
-// input hash (host/cache.ts), so an unchanged tree costs no compilation and editing one of our files
+// input hash (buildkit/cache.ts), so an unchanged tree costs no compilation and editing one of our files
 // does not recompile quickjs.c.
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { cacheEntry, inputHash } from "../host/cache.ts";
+import { cacheEntry, inputHash } from "../buildkit/cache.ts";
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -1,4 +1,4 @@
-// One measured boot of the dev-mode stubdom VM, for either init. The VM is dev mode's (host/devVm.ts)
+// One measured boot of the dev-mode stubdom VM, for either init. The VM is dev mode's (host/dev/devVm.ts)
 // plus a virtio NIC standing in for the PV vif, so both inits do their bridging; the guest's argv
 // is the demo's plus a tap NIC as libxl writes it. Times come from two clocks:
 // - inside the VM, the kernel's boot-time trace: exec of /init, exec of QEMU, PID 1's console writes;
@@ -11,11 +11,11 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DEMO, demoArgv } from "../../host/demo.ts";
-import { DevVm } from "../../host/devVm.ts";
-import { bounded } from "../../host/lineStream.ts";
-import { configDir, seedStubdom, type SeedSpec } from "../../host/seed.ts";
-import { waitForValue } from "../../host/waitForValue.ts";
+import { DEMO, demoArgv } from "../../host/dev/demo.ts";
+import { DevVm } from "../../host/dev/devVm.ts";
+import { bounded } from "../../host/dev/lineStream.ts";
+import { configDir, seedStubdom, type SeedSpec } from "../../host/dev/seed.ts";
+import { waitForValue } from "../../host/dev/waitForValue.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
 import { DEV_QEMU } from "../../qemu/devQemu.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
@@ -23,6 +23,7 @@ import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
 import { bootTimeline, parseTrace, TRACE_CMDLINE } from "./trace.ts";
 import { parseProbe, PROBE_COMMANDS, PROBE_END, type Probe } from "./probe.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 export type InitKind = "ours" | "baseline";
 
@@ -94,7 +95,7 @@ export async function measureBoot(o: BootOptions): Promise<BootSample> {
     xs = new XenStoreClient(await connectUnix(join(runDir, "xenstored.sock")));
     const seed = benchSeed();
     await seedStubdom(xs, seed);
-    const health = (k: string): string => `/local/domain/${seed.stubdom}/data/stubdom/${k}`;
+    const health = (k: string): string => `${healthDir(seed.stubdom)}/${k}`;
     const running = o.init === "ours" ? waitForValue(xs, health("state"), (v) => v === "running", bound).then(() => performance.now()) : undefined;
     running?.catch(() => undefined);
     vm = await DevVm.start({

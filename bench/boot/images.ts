@@ -1,5 +1,5 @@
 // The images the boot and memory benches boot, all derived from the dev rootfs of a default build
-// into the bench's own directory (`host/build.ts --out build/bench/stubdom`, so that other people's
+// into the bench's own directory (`host/image/build.ts --out build/bench/stubdom`, so that other people's
 // builds of build/stubdom during a run change nothing), so they follow whatever the build puts in it:
 // - ours: that rootfs, byte for byte;
 // - baseline: the same archive with /init replaced by bench/boot/baseline-init.sh, our init bundle
@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { outputsIn } from "../../host/build.ts";
+import { outputsIn } from "../../host/image/build.ts";
 import { devQemu } from "../../qemu/devQemu.ts";
 import { imageFs } from "../../rootfs/closureFs.ts";
 import { compress } from "../../rootfs/compress.ts";
@@ -21,7 +21,7 @@ import { libraryClosure } from "../../rootfs/libraryClosure.ts";
 import type { ManifestFile } from "../../rootfs/manifestFile.ts";
 
 export const BENCH_DIR = "build/bench";
-/** Where run.ts has host/build.ts put the bench's own default build. */
+/** Where run.ts has host/image/build.ts put the bench's own default build. */
 export const BENCH_BUILD_DIR = join(BENCH_DIR, "stubdom");
 export const BASELINE_SCRIPT = join(import.meta.dirname, "baseline-init.sh");
 

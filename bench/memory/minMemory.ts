@@ -2,8 +2,8 @@
 // device model still works: health `state` = running and the guest's first serial line on hvc3,
 // each within a bound. A binary search between a size that fails (or the floor) and one that works.
 import { performance } from "node:perf_hooks";
-import { DEMO, demoArgv } from "../../host/demo.ts";
-import { DevStubdom } from "../../host/devStubdom.ts";
+import { DEMO, demoArgv } from "../../host/dev/demo.ts";
+import { DevStubdom } from "../../host/dev/devStubdom.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
 
 export const STEP_MIB = 8;

@@ -6,8 +6,8 @@
 // count, and when the new QEMU answers the init's QMP. The policy is set for the mechanics: no
 // backoff, a burst limit above the rounds (the defaults wait 100 ms, doubling, by design).
 import { performance } from "node:perf_hooks";
-import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
-import { bounded } from "../../host/lineStream.ts";
+import { DEMO_GUEST_PATH } from "../../host/image/flavours.ts";
+import { bounded } from "../../host/dev/lineStream.ts";
 import { NativeStubdom, SHARED } from "../../test/support/nativeStubdom.ts";
 import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
 

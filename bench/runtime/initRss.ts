@@ -2,9 +2,9 @@
 // tier's harness (unshare'd PID namespace, our xenstored, real QEMU), read from /proc once health
 // says running. VmHWM is the peak RSS so far; VmRSS what it holds at that moment.
 import { existsSync, readFileSync } from "node:fs";
-import { outputs } from "../../host/build.ts";
+import { outputs } from "../../host/image/build.ts";
 import { NativeStubdom, SHARED } from "../../test/support/nativeStubdom.ts";
-import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
+import { DEMO_GUEST_PATH } from "../../host/image/flavours.ts";
 
 export interface InitMemory {
   vmHwmKb: number;

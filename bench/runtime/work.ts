@@ -3,8 +3,8 @@
 // XenStore frames fed in odd-sized chunks, prints one line and ends (the loop runs dry: not PID 1).
 // No runtime modules are imported, so the one bundle runs unchanged under both.
 import { cmdlineLayer, resolveConfig } from "../../init/config.ts";
-import { orderDmArgvKeys } from "../../init/dmArgv.ts";
-import { translateDmArgv } from "../../qemu/dmArgs.ts";
+import { orderDmArgvKeys } from "../../qemu/dmArgv.ts";
+import { translateDmArgv } from "../../qemu/dmArgv.ts";
 import { joinNul, splitNul } from "../../runtime/xenstore/payload.ts";
 import { encodeMessage, FrameReader, MsgType } from "../../runtime/xenstore/wire.ts";
 

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
-import { cacheEntry, inputHash } from "../../host/cache.ts";
-import { xenDev } from "../../host/xenstored/xenTools.ts";
+import { cacheEntry, inputHash } from "../../buildkit/cache.ts";
+import { xenDev } from "../../test/support/xenTools.ts";
 import { replaceSection } from "../../rootfs/sizeReport.ts";
 
 const HEADING = "## XenStore";
@@ -37,7 +37,7 @@ function xsbench(): { binary: string; version: string } {
 
 /** Starts the daemon in a child process and resolves once it serves. */
 function startDaemon(socket: string): Promise<() => void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "host/cli.ts", "xenstored", "--socket", socket], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "host/cli/stubdomctl.ts", "xenstored", "--socket", socket], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("xenstored did not start within 30 s")), 30_000);
     child.on("exit", (code) => reject(new Error(`xenstored exited (${code}) before serving`)));

@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import { encodeMessage, FrameReader, MsgType, type Message } from "../../runtime/xenstore/wire.ts";
 import { XenStoreDaemon, type Outgoing } from "./daemon.ts";
 
-export type Log = (line: string) => void;
+export type LogLine = (line: string) => void;
 
 /** Requests read but not yet handled, past which we stop reading the socket. */
 const QUEUE_HIGH = 64;
@@ -26,7 +26,7 @@ export class XenStoreServer {
   private readonly peers = new Map<number, Peer>();
   private readonly servers = new Map<string, Server>();
 
-  constructor(private readonly log: Log = () => undefined) {
+  constructor(private readonly log: LogLine = () => undefined) {
     this.daemon = new XenStoreDaemon(log);
   }
 

@@ -8,9 +8,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
-import { LineStream } from "../../host/lineStream.ts";
+import { LineStream } from "../../host/dev/lineStream.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
-import { seedStubdom } from "../../host/seed.ts";
+import { healthDir } from "../../init/healthPaths.ts";
+import { seedStubdom } from "../../host/dev/seed.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI = join(ROOT, "host", "bin", "stubdomctl.js");
@@ -115,14 +116,15 @@ export async function startDemoDaemon(): Promise<Daemon> {
   return d;
 }
 
-/** Health as init/healthModel.ts writes it, for stubdom `domid`; written as dom0 for the test. */
+/** Health as the init writes it, for stubdom `domid`; written as dom0 for the test. */
 export async function writeHealth(xs: XenStoreClient, domid: number, keys: Record<string, string>): Promise<void> {
-  for (const [k, v] of Object.entries(keys)) await xs.write(`/local/domain/${domid}/data/stubdom/${k}`, v);
+  for (const [k, v] of Object.entries(keys)) await xs.write(`${healthDir(domid)}/${k}`, v);
 }
 
+/** A running stubdom's health; test/cli/status.test.ts holds it to the contract. */
 export const runningHealth = (sinceMsAgo = 75_000): Record<string, string> => ({
   "boot-ms/mounts": "12",
-  "boot-ms/xenstore": "40",
+  "boot-ms/config": "40",
   "qemu/state": "up",
   "qemu/pid": "57",
   "qemu/restarts": "1",

@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { LineStream } from "../../host/lineStream.ts";
+import { LineStream } from "../../host/dev/lineStream.ts";
 import { runCli, startCli, startDemoDaemon, type Daemon } from "./cliProcess.ts";
 
 const BOUND_MS = 15_000;

@@ -2,9 +2,9 @@
 // escape keys. No process, no daemon.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { formatDuration, formatTable, healthView } from "../../host/cmdHealth.ts";
-import { diffLines } from "../../host/cmdWatch.ts";
-import { parseEscape, xlConsoleHint } from "../../host/cmdConsole.ts";
+import { formatDuration, formatTable, healthView } from "../../host/cli/healthView.ts";
+import { diffLines } from "../../host/cli/cmdWatch.ts";
+import { parseEscape, xlConsoleHint } from "../../host/cli/cmdConsole.ts";
 
 test("durations read like uptime: seconds, then m+s, h+m, d+h", () => {
   assert.equal([0, 59, 60, 65, 3599, 3600, 3661, 86399, 86400, 90061].map(formatDuration), ["0s", "59s", "1m00s", "1m05s", "59m59s", "1h00m", "1h01m", "23h59m", "1d00h", "1d01h"]);

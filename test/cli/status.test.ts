@@ -4,7 +4,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { seedStubdom } from "../../host/seed.ts";
+import { seedStubdom } from "../../host/dev/seed.ts";
+import { contractProblems } from "../support/healthContract.ts";
 import { cleanEnv, runCli, runningHealth, startDemoDaemon, writeHealth, type Daemon } from "./cliProcess.ts";
 
 let d: Daemon;
@@ -16,6 +17,10 @@ test.after.each(async () => {
   await d.close();
 });
 
+test("the fixture is health as the init writes it: every key and value in the contract", () => {
+  assert.equal(contractProblems(new Map(Object.entries(runningHealth()))), []);
+});
+
 test("a running stubdom: one table row, boot timings and QMP status below, exit 0", async () => {
   await writeHealth(d.xs, 2, runningHealth(75_000));
   const r = await runCli(["status", "2"], d.env);
@@ -23,7 +28,7 @@ test("a running stubdom: one table row, boot timings and QMP status below, exit 
   const lines = r.stdout.split("\n");
   assert.match(lines[0], /^Name +ID +Guest +State +QEMU +PID +Restarts +Last exit +Uptime +RSS kB +Avail kB$/);
   assert.match(lines[1], /^demo-dm +2 +1 +running +up +57 +1 +code:1 +1m1[5-9]s +16244 +43010$/);
-  assert.is(lines[2], "boot: mounts 12 ms, xenstore 40 ms (total 52 ms)");
+  assert.is(lines[2], "boot: mounts 12 ms, config 40 ms (total 52 ms)");
   assert.is(lines[3], "QMP status: running");
   assert.is(r.stderr, "");
 });
@@ -40,7 +45,7 @@ test("--json: the same fields, machine-readable", async () => {
   assert.is(v.memFreeKb, 41234);
   assert.is(v.memAvailableKb, 43010);
   assert.is(v.services.qemu.rssKb, 16244);
-  assert.equal(v.bootMs, { mounts: 12, xenstore: 40 });
+  assert.equal(v.bootMs, { mounts: 12, config: 40 });
   assert.equal(v.configProblems, ['kernel command line: unknown setting "x"']);
   assert.is(v.services.qemu.pid, 57);
   assert.is(v.services.qemu.restarts, 1);

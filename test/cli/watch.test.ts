@@ -3,8 +3,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
-import { seedStubdom } from "../../host/seed.ts";
+import { seedStubdom } from "../../host/dev/seed.ts";
 import { runCli, startCli, startDemoDaemon, writeHealth, type Daemon } from "./cliProcess.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 const LINE_BOUND_MS = 15_000;
 let d: Daemon;
@@ -24,13 +25,13 @@ test("watch S: the current keys, then one line per change, a removal, and exit 0
   await w.stderr.waitFor(/^stubdomctl watch: watching \/local\/domain\/2\/data\/stubdom; Ctrl-C stops$/, LINE_BOUND_MS);
   await w.stdout.waitFor(new RegExp(`^${T} 2 state = "booting"$`), LINE_BOUND_MS);
   await w.stdout.waitFor(new RegExp(`^${T} 2 boot-ms/mounts = "12"$`), LINE_BOUND_MS);
-  await d.xs.write("/local/domain/2/data/stubdom/qemu/pid", "57");
+  await d.xs.write(`${healthDir(2)}/qemu/pid`, "57");
   await w.stdout.waitFor(new RegExp(`^${T} 2 qemu/pid = "57"$`), LINE_BOUND_MS);
   // The same value written again is no change: the next line is the next real change.
-  await d.xs.write("/local/domain/2/data/stubdom/qemu/pid", "57");
-  await d.xs.write("/local/domain/2/data/stubdom/state", "running");
+  await d.xs.write(`${healthDir(2)}/qemu/pid`, "57");
+  await d.xs.write(`${healthDir(2)}/state`, "running");
   await w.stdout.waitFor(new RegExp(`^${T} 2 state = "running"$`), LINE_BOUND_MS);
-  await d.xs.rm("/local/domain/2/data/stubdom/boot-ms");
+  await d.xs.rm(`${healthDir(2)}/boot-ms`);
   await w.stdout.waitFor(new RegExp(`^${T} 2 boot-ms/mounts removed$`), LINE_BOUND_MS);
   w.child.kill("SIGINT");
   const r = await w.exited;

@@ -3,7 +3,7 @@
 // XenStore, network, QEMU with its fds and QMP, health; then PID 1 living on.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { SANDBOX } from "../../qemu/dmArgs.ts";
+import { SANDBOX } from "../../qemu/dmArgv.ts";
 import { ListenerEndpoint, NullEndpoint } from "../support/engineFds.ts";
 import { DEFAULT_ARGV, EngineStubdom, MODULES, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
 

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
-import type { SeedSpec } from "../../host/seed.ts";
+import type { SeedSpec } from "../../host/dev/seed.ts";
 import { DEFAULT_ARGV, EngineStubdom, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
 
 const BOUND = { virtualMs: 10_000 };

@@ -6,9 +6,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { outputs } from "../../host/build.ts";
-import { bounded } from "../../host/lineStream.ts";
-import { configDir, type SeedSpec } from "../../host/seed.ts";
+import { outputs } from "../../host/image/build.ts";
+import { bounded } from "../../host/dev/lineStream.ts";
+import { configDir, type SeedSpec } from "../../host/dev/seed.ts";
 import { NATIVE_QEMU as QEMU, nativeDemoArgv, NativeStubdom, type NativeOptions } from "../support/nativeStubdom.ts";
 
 const run = promisify(execFile);

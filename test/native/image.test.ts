@@ -9,13 +9,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { outputsIn, RESULTS_FILE, type Outputs } from "../../host/build.ts";
+import { outputsIn, RESULTS_FILE, type Outputs } from "../../host/image/build.ts";
 import { parseKconfig } from "../../kernel/configFragments.ts";
 import { minimalKernel } from "../../kernel/minimalKernel.ts";
 import { readCpio, writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 import { isElf, readElfDynamic } from "../../rootfs/elf.ts";
 import { LEAN_QEMU } from "../../qemu/leanQemu.ts";
-import { BUILT_IN_LIST, IMAGE_INFO_PATH } from "../../rootfs/flavours.ts";
+import { BUILT_IN_LIST, IMAGE_INFO_PATH } from "../../host/image/flavours.ts";
 import { elfPaths, missingInImage } from "../../rootfs/imageCheck.ts";
 import type { ManifestFile } from "../../rootfs/manifestFile.ts";
 import { RESULTS_HEADING, resultsSection } from "../../rootfs/sizeReport.ts";
@@ -27,7 +27,7 @@ let work = "";
 let a: Outputs;
 
 function build(dir: string): void {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "host/build.ts", "--out", dir], { encoding: "utf8", timeout: BUILD_BOUND_MS });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "host/image/build.ts", "--out", dir], { encoding: "utf8", timeout: BUILD_BOUND_MS });
   if (r.status !== 0) throw new Error(`build into ${dir} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
 }
 

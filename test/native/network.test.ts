@@ -3,9 +3,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { outputs } from "../../host/build.ts";
-import { LineStream } from "../../host/lineStream.ts";
-import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
+import { outputs } from "../../host/image/build.ts";
+import { LineStream } from "../../host/dev/lineStream.ts";
+import { DEMO_GUEST_PATH } from "../../host/image/flavours.ts";
 import { NativeStubdom } from "../support/nativeStubdom.ts";
 
 const BOUND = 60_000;

@@ -5,9 +5,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { outputs } from "../../host/build.ts";
+import { outputs } from "../../host/image/build.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
-import { bounded } from "../../host/lineStream.ts";
+import { bounded } from "../../host/dev/lineStream.ts";
+import { healthDir } from "../../init/healthPaths.ts";
+import { readTree } from "../../host/cli/healthView.ts";
+import { contractProblems } from "../support/healthContract.ts";
 import { NATIVE_QEMU as QEMU, nativeDemoArgv, NativeStubdom } from "../support/nativeStubdom.ts";
 
 const run = promisify(execFile);
@@ -41,6 +44,8 @@ test("PID 1 boots, starts QEMU, reports running; the guest's line arrives; kill 
     // Memory figures from /proc: the namespace's /proc shows the host's meminfo and QEMU's own status.
     await s.waitHealth("qemu/rss-kb", (v) => Number(v) > 1024, BOUND);
     assert.ok(Number(await s.health("mem-available-kb")) > 0);
+    // Everything the real init wrote is a key of the health contract, in the contract's form.
+    assert.equal(contractProblems(await readTree(s.xs, healthDir(s.stubdom))), []);
   } catch (e) {
     dump(s);
     throw e;

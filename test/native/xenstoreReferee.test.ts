@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
-import { control } from "../../runtime/xenstore/toolstack.ts";
+import { control } from "../support/toolstack.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
-import { xenTools } from "../../host/xenstored/xenTools.ts";
+import { xenTools } from "../support/xenTools.ts";
 
 const tools = xenTools((l) => console.log(l));
 const dir = mkdtempSync(join(tmpdir(), "xs-referee-"));

@@ -163,7 +163,7 @@ test("xenstore-watch prints the initial event, then changes below the path, then
 
 test("`stubdomctl xenstored --socket -v` serves in the foreground, logs each connection, stops on SIGTERM", async () => {
   const sock = join(dir, "cli.sock");
-  const child = spawn(process.execPath, ["--import", "tsx", "host/cli.ts", "xenstored", "--socket", sock], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "host/cli/stubdomctl.ts", "xenstored", "--socket", sock], { stdio: ["ignore", "pipe", "inherit"] });
   const next = lines(child);
   try {
     await next((l) => l.startsWith("xenstored: serving"), 20_000, "announcing the socket");

@@ -7,12 +7,13 @@ import { readFileSync } from "node:fs";
 import { bundleInit } from "../../init/bundle.ts";
 import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
 import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
-import { seedStubdom, type SeedSpec } from "../../host/seed.ts";
+import { MemoryHub } from "./memoryHub.ts";
+import { seedStubdom, type SeedSpec } from "../../host/dev/seed.ts";
 import { TtyEndpoint, XenbusEndpoint } from "./engineFds.ts";
 import { Command, FakeQemu, type QemuScript } from "./enginePrograms.ts";
 import { EngineVm, type Bound } from "./engineVm.ts";
 import { World } from "./engineWorld.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 export const QEMU_BINARY = "/usr/bin/qemu-system-i386";
 export const MODULES = ["/lib/modules/6.1.0/kernel/drivers/xen/xen-evtchn.ko", "/lib/modules/6.1.0/kernel/drivers/xen/xen-privcmd.ko"];
@@ -135,7 +136,7 @@ export class EngineStubdom {
   }
 
   healthPath(key: string): string {
-    return `/local/domain/${this.seed.stubdom}/data/stubdom/${key}`;
+    return `${healthDir(this.seed.stubdom)}/${key}`;
   }
 
   /** A health key as dom0 reads it; undefined while it does not exist. */

@@ -10,12 +10,13 @@ import { join, dirname } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
-import { LineStream } from "../../host/lineStream.ts";
-import { seedStubdom, type SeedSpec } from "../../host/seed.ts";
-import { waitForValue } from "../../host/waitForValue.ts";
+import { LineStream } from "../../host/dev/lineStream.ts";
+import { seedStubdom, type SeedSpec } from "../../host/dev/seed.ts";
+import { waitForValue } from "../../host/dev/waitForValue.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
 import { readCpio } from "../../rootfs/cpio.ts";
-import { DEMO_GUEST_PATH } from "../../rootfs/flavours.ts";
+import { DEMO_GUEST_PATH } from "../../host/image/flavours.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 export const SHARED = "/xs";
 /** The image's device model, as the host sees it in /proc. */
@@ -111,7 +112,7 @@ export class NativeStubdom {
   }
 
   healthPath(key: string): string {
-    return `/local/domain/${this.stubdom}/data/stubdom/${key}`;
+    return `${healthDir(this.stubdom)}/${key}`;
   }
 
   health(key: string): Promise<string> {

@@ -3,7 +3,7 @@
 import * as assert from "uvu/assert";
 import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
 import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
+import { MemoryHub } from "./memoryHub.ts";
 
 export function xenstoreWorld() {
   const daemon = new XenStoreDaemon();

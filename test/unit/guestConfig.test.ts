@@ -3,8 +3,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
-import { MemoryHub } from "../../host/xenstored/memoryTransport.ts";
-import { seedStubdom } from "../../host/seed.ts";
+import { MemoryHub } from "../support/memoryHub.ts";
+import { seedStubdom } from "../../host/dev/seed.ts";
 import { ConfigError, readGuestConfig } from "../../init/guestConfig.ts";
 
 const spec = { stubdom: 5, guest: 4, uuid: "u-1", name: "g", argv: ["-xen-domid", "4", "-name", "g with spaces\nand a newline"] };

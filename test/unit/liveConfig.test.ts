@@ -5,8 +5,8 @@ import * as assert from "uvu/assert";
 import { coalesced } from "../../init/coalesced.ts";
 import { cmdlineLayer, resolveConfig, type Resolved } from "../../init/config.ts";
 import { LiveConfig, readConfigLayer } from "../../init/liveConfig.ts";
-import { seedStubdom, configDir } from "../../host/seed.ts";
-import { bounded } from "../../host/lineStream.ts";
+import { seedStubdom, configDir } from "../../host/dev/seed.ts";
+import { bounded } from "../../host/dev/lineStream.ts";
 import { xenstoreWorld } from "../support/xenstoreWorld.ts";
 
 test("coalesced: triggers during a run make one more run, not one each; the last trigger is always followed by a run", async () => {

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { macProblem, planBridges, stubMac, type NetInterface, type Vif } from "../../init/network.ts";
-import type { TapNetdev } from "../../qemu/dmArgs.ts";
+import type { TapNetdev } from "../../qemu/dmArgv.ts";
 
 const tap = (devid: number): TapNetdev => ({ id: `net${devid}`, ifname: `vif4.${devid}-emu`, devid });
 const ifaces: NetInterface[] = [

@@ -4,10 +4,10 @@
 // with everything built in gives the init an empty module list.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { kernelChoice, xenQemuChoice } from "../../host/build.ts";
-import { ninjaProgress } from "../../host/buildProcess.ts";
+import { kernelChoice, xenQemuChoice } from "../../host/image/build.ts";
+import { ninjaProgress } from "../../buildkit/buildProcess.ts";
 import { CONFIGURE_FLAGS, DEVICES, LEAN_QEMU, leanQemuHash, showsrcVersions } from "../../qemu/leanQemu.ts";
-import { BUILT_IN_LIST, moduleItems } from "../../rootfs/flavours.ts";
+import { BUILT_IN_LIST, moduleItems } from "../../host/image/flavours.ts";
 import { parseModuleList } from "../../init/kernelModules.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { realpathSync } from "node:fs";
-import { dpkgNames, dpkgOwners, installedVersions, parseDpkgSearch } from "../../rootfs/debianPackages.ts";
+import { dpkgNames, dpkgOwners, installedVersions, parseDpkgSearch } from "../../buildkit/debianPackages.ts";
 import { attributePackages, type ImageFile } from "../../rootfs/image.ts";
 
 test("dpkgNames: a /usr path is also known by its unmerged name, and the other way round", () => {

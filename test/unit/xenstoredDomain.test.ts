@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { XenStoreClient, XenStoreError } from "../../runtime/xenstore/client.ts";
 import { joinNul } from "../../runtime/xenstore/payload.ts";
-import { control, getFeature, introduce, isDomainIntroduced, release, resume, setFeature } from "../../runtime/xenstore/toolstack.ts";
+import { control, getFeature, introduce, isDomainIntroduced, release, resume, setFeature } from "../support/toolstack.ts";
 import { Feature, MsgType } from "../../runtime/xenstore/wire.ts";
 import { code, xenstoreWorld } from "../support/xenstoreWorld.ts";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
-import { control } from "../../runtime/xenstore/toolstack.ts";
+import { control } from "../support/toolstack.ts";
 import { encodeMessage, FrameReader, HEADER_SIZE, MsgType } from "../../runtime/xenstore/wire.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";
 

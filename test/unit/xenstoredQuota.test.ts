@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
-import { getQuota, quotaNames, setQuota } from "../../runtime/xenstore/toolstack.ts";
+import { getQuota, quotaNames, setQuota } from "../support/toolstack.ts";
 import { joinNul, pathAndValue } from "../../runtime/xenstore/payload.ts";
 import { encodeMessage, MsgType } from "../../runtime/xenstore/wire.ts";
 import { XenStoreServer } from "../../host/xenstored/server.ts";

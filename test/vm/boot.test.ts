@@ -5,11 +5,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { outputs } from "../../host/build.ts";
-import { DEMO, demoArgv } from "../../host/demo.ts";
-import { DevStubdom } from "../../host/devStubdom.ts";
+import { outputs } from "../../host/image/build.ts";
+import { DEMO, demoArgv } from "../../host/dev/demo.ts";
+import { DevStubdom } from "../../host/dev/devStubdom.ts";
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
-import { bounded } from "../../host/lineStream.ts";
+import { bounded } from "../../host/dev/lineStream.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 const BOOT_BOUND_MS = 180_000;
 const run = promisify(execFile);
@@ -37,7 +38,7 @@ test("the stubdom boots, reports running, and the guest's serial line reaches hv
 
 test("Debian's xenstore-ls, through XENSTORED_PATH, shows the health keys the stubdom wrote", async () => {
   assert.ok(ds, "the boot test ran first");
-  const { stdout } = await run("xenstore-ls", ["-p", `/local/domain/${DEMO.stubdom}/data/stubdom`], { env: { ...process.env, XENSTORED_PATH: ds.socket } });
+  const { stdout } = await run("xenstore-ls", ["-p", healthDir(DEMO.stubdom)], { env: { ...process.env, XENSTORED_PATH: ds.socket } });
   assert.match(stdout, /state = "running"/);
   assert.match(stdout, /pid = "[0-9]+"/);
   // The stubdom created these nodes, so it owns them (an unprivileged creator owns what it creates).
@@ -52,7 +53,7 @@ test("the supervisor logs to hvc0, not only to the kernel console", async () => 
 test("dev mode starts no QMP proxy (libxl's vchan exists only on Xen) and says so, instead of failing it", async () => {
   assert.ok(ds);
   await ds.vm.hvc[0].lines.waitFor(/qmp-proxy: not started: libxl's QMP path is a vchan over Xen/, 30_000);
-  const { stdout } = await run("xenstore-ls", [`/local/domain/${DEMO.stubdom}/data/stubdom`], { env: { ...process.env, XENSTORED_PATH: ds.socket } });
+  const { stdout } = await run("xenstore-ls", [healthDir(DEMO.stubdom)], { env: { ...process.env, XENSTORED_PATH: ds.socket } });
   assert.not.match(stdout, /qmp-proxy/);
   assert.match(stdout, /^error = ""$/m);
 });

@@ -6,11 +6,11 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { cacheEntry, inputHash } from "../../host/cache.ts";
+import { cacheEntry, inputHash } from "../../buildkit/cache.ts";
 import { resolveCloudKernel } from "../../kernel/debianKernel.ts";
 import { loadOrder, parseModulesDep } from "../../kernel/modulesDep.ts";
 import { writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
-import { candidateVersions, installedVersions, unpackDebs } from "../../rootfs/debianPackages.ts";
+import { candidateVersions, installedVersions, unpackDebs } from "../../buildkit/debianPackages.ts";
 
 export const XEN_HYPERVISOR = "xen-hypervisor-4.17-amd64";
 const DOM0_ROOT_PACKAGES = ["xen-utils-4.17", "xenstore-utils", "qemu-system-xen", "busybox", "kmod", "iproute2", "procps"];

@@ -3,7 +3,7 @@
 // is a file holding the owner's pid; a lock whose owner is gone is taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot } from "../../host/cache.ts";
+import { cacheRoot } from "../../buildkit/cache.ts";
 
 const alive = (pid: number): boolean => {
   try {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, rmSync, type WriteStream } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { LineStream } from "../../host/lineStream.ts";
+import { LineStream } from "../../host/dev/lineStream.ts";
 import type { Bed } from "./bedBuild.ts";
 import { Dom0Agent } from "./dom0Agent.ts";
 

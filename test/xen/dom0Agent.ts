@@ -2,7 +2,7 @@
 // script at a time, each bounded twice (by `timeout` in dom0, and here a little later), each
 // answered by its output and the line `@@end <id> <exit code> <ms>`.
 import type { Socket } from "node:net";
-import { TimeoutError } from "../../host/lineStream.ts";
+import { TimeoutError } from "../../host/dev/lineStream.ts";
 
 export interface RunResult {
   /** Exit code; 124 when dom0's `timeout` stopped the script. */

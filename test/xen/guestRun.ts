@@ -8,6 +8,7 @@ import { Dom0, parseXenstoreLs, q, sinceT0 } from "./dom0.ts";
 import { GUEST_HELLO } from "./heartbeatGuest.ts";
 import { crashAndRestart } from "./qemuRestart.ts";
 import { xlConfig } from "./xlConfig.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 export interface GuestPlan {
   name: string;
@@ -113,7 +114,7 @@ export async function runGuest(dom0: Dom0, checks: Checks, plan: GuestPlan, file
 
   // 2. Our health keys, as dom0 sees them with xenstore-ls.
   const s = (await dom0.sh(`xl domid ${g}-dm`, 20)).out.trim();
-  const health = `/local/domain/${s}/data/stubdom`;
+  const health = healthDir(Number(s));
   await dom0.waitFor(`[ "$(xenstore-read ${health}/state 2>/dev/null)" = running ]`, 30);
   // The first QMP answer (qmp-interval-s after QEMU started) republishes the memory figures.
   await dom0.waitFor(`[ "$(xenstore-read ${health}/qemu/status 2>/dev/null)" = running ]`, 30);

@@ -9,7 +9,7 @@
 //   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { outputs, RESULTS_FILE } from "../../host/build.ts";
+import { outputs, RESULTS_FILE } from "../../host/image/build.ts";
 import { bundleInit } from "../../init/bundle.ts";
 import { buildRuntime } from "../../runtime/build.ts";
 import { replaceSection } from "../../rootfs/sizeReport.ts";
@@ -59,7 +59,7 @@ async function xenbusCheck(dom0: Dom0, checks: Checks): Promise<void> {
 
 function stage(): StagedFiles {
   for (const f of [outputs.kernel, outputs.xenRootfs]) {
-    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/build.ts\` first`);
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/image/build.ts\` first`);
   }
   rmSync(SHARE, { recursive: true, force: true });
   mkdirSync(SHARE, { recursive: true });

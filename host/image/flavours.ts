@@ -1,0 +1,113 @@
+// The image flavours, from one manifest:
+// - xen: what a stock Xen host runs as the stubdom: the init, busybox, the Xen kernel modules, the
+//   device model for Xen (a pluggable QemuSource), vchan-socket-proxy and the libraries they link;
+// - dev: the same plus what dev mode needs without Xen: the virtio modules, Debian's
+//   qemu-system-x86_64 (TCG) as the device model, and the boot-sector demo guest.
+import { readFileSync } from "node:fs";
+import { loadOrder, moduleName, parseModulesDep } from "../../kernel/modulesDep.ts";
+import { devModules, moduleParams, xenModules } from "../../kernel/moduleSets.ts";
+import type { KernelBuild } from "../../kernel/debianKernel.ts";
+import { qemuItems, type QemuSource } from "../../qemu/qemuSource.ts";
+import { VCHAN_SOCKET_PROXY } from "../../qemu/debianXen.ts";
+import type { Layer } from "../../buildkit/debianPackages.ts";
+import { IMAGE_INFO } from "../../rootfs/imageInfo.ts";
+import { BUILD, baseItems, busyboxItems, manifestFs, type Manifest, type ManifestItem } from "../../rootfs/manifest.ts";
+
+export interface FlavourInputs {
+  stubjs: string;
+  initBundle: string;
+  kernel: KernelBuild;
+  /** The device model on Xen: the lean build from Debian's source (qemu/leanQemu.ts) or Debian's qemu-system-xen. */
+  xenQemu: QemuSource;
+  /** Debian's Xen packages: vchan-socket-proxy and the Xen libraries. */
+  xenLayers: Layer[];
+}
+
+export interface DevInputs {
+  qemu: QemuSource;
+  demoGuest: Uint8Array;
+}
+
+export const DEMO_GUEST_PATH = "/usr/share/stubdom/demo-guest.img";
+/** Where image.json sits in the archive (paths there are relative). */
+export const IMAGE_INFO_PATH = IMAGE_INFO.slice(1);
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** The kernel's layer: its modules come from the unpacked kernel package. */
+export const kernelLayer = (kernel: KernelBuild): Layer => ({ dir: kernel.modulesDir, package: kernel.package, version: kernel.version });
+
+/** What the module list says when the kernel has everything built in; the init loads nothing. */
+export const BUILT_IN_LIST = "# none: every driver is built into this kernel (kernel/minimalKernel.ts)\n";
+
+/** The kernel modules in load order, and the list file the init reads. */
+export function moduleItems(kernel: KernelBuild, wanted: readonly string[]): ManifestItem[] {
+  if (kernel.builtIn) return [{ kind: "data", image: "etc/stubdom/modules", data: text(BUILT_IN_LIST), group: "config" }];
+  const dep = parseModulesDep(readFileSync(`${kernel.modulesDir}/modules.dep`, "utf8"));
+  const order = loadOrder(wanted, dep);
+  const image = (file: string): string => `lib/modules/${kernel.release}/${file}`;
+  const list = order.map((f) => {
+    const params = moduleParams[moduleName(f)];
+    return params ? `/${image(f)} ${params}` : `/${image(f)}`;
+  });
+  return [
+    ...order.map((f): ManifestItem => ({ kind: "host", image: image(f), host: `${kernel.modulesDir}/${f}`, group: "kernel-modules", mode: 0o644 })),
+    { kind: "data", image: "etc/stubdom/modules", data: text(list.join("\n") + "\n"), group: "config" },
+  ];
+}
+
+function runtimeItems(inputs: FlavourInputs): ManifestItem[] {
+  return [
+    { kind: "host", image: "init", host: inputs.stubjs, group: "runtime+init", mode: 0o755, package: BUILD },
+    { kind: "host", image: "lib/stubdom/init.js", host: inputs.initBundle, group: "runtime+init", mode: 0o644, package: BUILD },
+  ];
+}
+
+function imageInfoItem(info: Manifest["imageInfo"]): ManifestItem {
+  return { kind: "data", image: IMAGE_INFO_PATH, data: text(JSON.stringify(info) + "\n"), group: "config" };
+}
+
+const uniqueLayers = (layers: readonly Layer[]): Layer[] => [...new Map(layers.map((l) => [l.dir, l])).values()];
+
+export function xenManifest(inputs: FlavourInputs): Manifest {
+  const layers = uniqueLayers([...inputs.xenQemu.layers, ...inputs.xenLayers, ...(inputs.kernel.builtIn ? [] : [kernelLayer(inputs.kernel)])]);
+  const fs = manifestFs(layers);
+  const imageInfo = { flavour: "xen", qemu: inputs.xenQemu.binary, sandbox: inputs.xenQemu.seccomp, qmpProxy: VCHAN_SOCKET_PROXY };
+  return {
+    flavour: "xen",
+    imageInfo,
+    layers,
+    sources: { qemu: inputs.xenQemu.description, kernel: `${inputs.kernel.package} ${inputs.kernel.version}` },
+    items: [
+      ...baseItems,
+      ...runtimeItems(inputs),
+      ...busyboxItems(),
+      ...moduleItems(inputs.kernel, xenModules),
+      ...qemuItems(inputs.xenQemu, fs, { binary: "qemu", data: "firmware" }),
+      { kind: "host", image: VCHAN_SOCKET_PROXY.slice(1), host: fs.hostPath(fs.realpath(VCHAN_SOCKET_PROXY)), group: "xen-tools", mode: 0o755, elf: true },
+      imageInfoItem(imageInfo),
+    ],
+  };
+}
+
+/** The xen manifest, plus dev mode's modules, QEMU and demo guest; its image.json names the dev QEMU. */
+export function devManifest(inputs: FlavourInputs, dev: DevInputs): Manifest {
+  const xen = xenManifest(inputs);
+  const layers = uniqueLayers([...xen.layers, ...dev.qemu.layers]);
+  const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary, sandbox: dev.qemu.seccomp };
+  const replaced = new Set([IMAGE_INFO_PATH, "etc/stubdom/modules"]);
+  const xenModuleFiles = new Set(xen.items.filter((i) => i.kind === "host" && i.group === "kernel-modules").map((i) => i.image));
+  return {
+    flavour: "dev",
+    imageInfo,
+    layers,
+    sources: { ...xen.sources, devQemu: dev.qemu.description },
+    items: [
+      ...xen.items.filter((i) => !replaced.has(i.image) && !xenModuleFiles.has(i.image)),
+      ...moduleItems(inputs.kernel, devModules),
+      ...qemuItems(dev.qemu, manifestFs(layers), { binary: "dev-qemu", data: "firmware" }),
+      { kind: "data", image: DEMO_GUEST_PATH.slice(1), data: dev.demoGuest, group: "demo-guest" },
+      imageInfoItem(imageInfo),
+    ],
+  };
+}
