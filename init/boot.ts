@@ -14,14 +14,14 @@ import { loadModules, MODULE_LIST, parseModuleList } from "./kernelModules.ts";
 import { LiveConfig, readConfigLayer } from "./liveConfig.ts";
 import { Log } from "./log.ts";
 import { mountAll } from "./mounts.ts";
-import { bridgeSteps, planBridges, tapSteps, type BridgePair } from "./network.ts";
-import { LIBXL_QMP_SOCKET, QemuLauncher } from "./qemuLauncher.ts";
+import { bridgeSteps, planBridges, type BridgePair } from "./network.ts";
 import { Reaper } from "./reaper.ts";
-import { runHelper, runSteps } from "./helperProgram.ts";
+import { runSteps } from "./helperProgram.ts";
+import { startDeviceModel } from "./deviceModel.ts";
 import { Supervisor } from "./supervisor.ts";
-import { findXenStoreDevice, XENBUS_DEVICE } from "./xenstoreDevice.ts";
+import { findXenStoreDevice } from "./xenstoreDevice.ts";
 import { XenStoreLink } from "./xenstoreLink.ts";
-import { openDataConsoles, openLogConsole, readInterfaces, readVifs } from "./devices.ts";
+import { openLogConsole, readInterfaces, readVifs } from "./devices.ts";
 
 export async function boot(sys: Sys): Promise<void> {
   const log = new Log(sys);
@@ -126,35 +126,9 @@ export async function boot(sys: Sys): Promise<void> {
   } catch (e) {
     return supervisor.fail(`reading the image description failed: ${(e as Error).message}`);
   }
-  let data;
-  try {
-    data = await openDataConsoles(sys, xs);
-  } catch (e) {
-    return supervisor.fail(`opening the save/restore consoles failed: ${(e as Error).message}`);
-  }
-  // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
-  await runHelper(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
-
-  // libxl reaches QEMU's monitor through a vchan, which exists only on Xen's own XenStore channel.
-  const qmpProxy = device === XENBUS_DEVICE ? image.qmpProxy : undefined;
-  if (image.qmpProxy && !qmpProxy) log.info(`qmp-proxy: not started: libxl's QMP path is a vchan over Xen, and this XenStore channel (${device}) is not Xen's`);
-  const sandbox = config.sandbox && image.sandbox !== false;
-  if (config.sandbox && !sandbox) log.warn(`${image.qemu} has no seccomp (image.json "sandbox": false): starting it without -sandbox`);
-  const launcher = new QemuLauncher(
-    sys,
-    { binary: image.qemu, dmArgv: guest.dmArgv, logFd: consoles.logFd, ...data, libxlQmp: qmpProxy !== undefined, sandbox },
-    (event) => log.debug(`qmp event: ${event}`),
-  );
   const spawnStart = sys.now();
-  supervisor.startQemu(launcher, () => {
-    for (const p of pairs) {
-      runSteps(sys, reaper, tapSteps(p), consoles.logFd).then(
-        () => log.info(`network: ${p.tap} attached to ${p.bridge}`),
-        (e: Error) => supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${e.message}`),
-      );
-    }
-  });
+  const failed = await startDeviceModel({ sys, log, reaper, xs, supervisor, config, guest, image, device, logFd: consoles.logFd, pairs });
+  if (failed) return supervisor.fail(failed);
   bootMs["qemu-spawn"] = Math.round(sys.now() - spawnStart);
-  if (qmpProxy) supervisor.startQmpProxy([qmpProxy, "--mode=server", "0", `device-model/${guest.target}/qmp-vchan`, LIBXL_QMP_SOCKET], consoles.logFd);
   await supervisor.publish();
 }

@@ -16,6 +16,10 @@ export const ConfigSchema = Type.Object({
   "debug-shell": Type.Boolean({ default: false, description: "Run a root shell on hvc0 (the stubdom console; in dev mode `stubdomctl console`). Whoever can type on that console gets root in the stubdom, so it is off by default." }),
   "log-level": Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], { default: "info", description: "Least severe supervisor log line written to hvc0." }),
   sandbox: Type.Boolean({ default: true, live: false, description: "Start QEMU with -sandbox on (seccomp: no obsolete calls, no privilege raising, no spawning, no resource control)." }),
+  "restore-failure": Type.Union([Type.Literal("stop"), Type.Literal("fresh-start")], {
+    default: "stop",
+    description: "When QEMU cannot restore libxl's saved device state (xl restore, or the receiving side of xl migrate): stop (state failed and QEMU is not started again, so libxl's restore fails) or fresh-start (QEMU starts without the saved state: state degraded, the guest's devices reset).",
+  }),
   "qmp-interval-s": Type.Integer({ minimum: 1, maximum: 3600, default: 5, description: "Seconds between QMP query-status health checks; a missed answer makes the state degraded." }),
   modules: Type.Boolean({ default: true, live: false, description: "Load the kernel modules listed in /etc/stubdom/modules (off only for tests that share the host's kernel)." }),
   xenstore: Type.String({ default: "", maxLength: 256, live: false, description: "XenStore channel to use instead of /dev/xen/xenbus or the dev-mode virtio port (a device or a unix socket)." }),

@@ -13,15 +13,11 @@ export interface LogConsole {
 }
 
 export interface DataConsoles {
+  /** hvc1, libxl's save console; the device state is copied there (deviceState.ts). */
   saveFd?: number;
+  /** hvc2, libxl's restore console; QEMU reads it. */
   restoreFd?: number;
 }
-
-const openRaw = (sys: Sys, path: string, mode: "r" | "w" | "rw"): number => {
-  const fd = sys.open(path, mode);
-  sys.ttyRaw(fd);
-  return fd;
-};
 
 /**
  * hvc0 carries the log (and QEMU's output); dev mode's kernel console is ttyS0, so hvc0 is then a
@@ -44,13 +40,13 @@ export function openLogConsole(sys: Sys, log: Log): LogConsole {
 
 /**
  * libxl's save stream (console 1, hvc1) and restore stream (console 2, hvc2) exist only when
- * device/console/<N> does. They carry data, so they are opened raw.
+ * device/console/<N> does. They carry binary data, so they are opened already raw.
  */
 export async function openDataConsoles(sys: Sys, xs: XenStoreClient): Promise<DataConsoles> {
   const ids = await xs.directory("device/console").catch(() => [] as string[]);
   const c: DataConsoles = {};
-  if (ids.includes("1")) c.saveFd = openRaw(sys, "/dev/hvc1", "w");
-  if (ids.includes("2")) c.restoreFd = openRaw(sys, "/dev/hvc2", "r");
+  if (ids.includes("1")) c.saveFd = sys.openRawTty("/dev/hvc1", "w");
+  if (ids.includes("2")) c.restoreFd = sys.openRawTty("/dev/hvc2", "r");
   return c;
 }
 

@@ -25,6 +25,8 @@ export interface HealthInput {
   qmpChecked: boolean;
   /** Why the last QMP check failed ("no answer to query-status within 5 s"). */
   qmpProblem?: string;
+  /** A restore that failed, QEMU running without the saved state (restore-failure = fresh-start). */
+  restoreProblem?: string;
   bootMs: Partial<Record<BootStep, number>>;
   /** Unknown figures are published as "". */
   memory: MemoryFigures;
@@ -52,6 +54,7 @@ export function assess(h: HealthInput): Assessment {
       return { state: "failed", error: `QEMU ${why}` };
     case "up": {
       if (h.qmpChecked && h.qmpStatus === undefined) return { state: "degraded", error: `QEMU pid ${q.pid} ${h.qmpProblem ?? "does not answer QMP"}` };
+      if (h.restoreProblem) return { state: "degraded", error: h.restoreProblem };
       const broken = Object.entries(h.other).find(([, r]) => r.state !== "up");
       if (broken) return { state: "degraded", error: `${broken[0]} is ${broken[1].state}${broken[1].error ? `: ${broken[1].error}` : ""}` };
       return { state: "running", error: "" };

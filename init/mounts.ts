@@ -19,7 +19,8 @@ export const bootMounts: readonly MountSpec[] = [
   { source: "devtmpfs", target: "/dev", fstype: "devtmpfs", flags: MS_NOSUID, data: "mode=0755" },
   { source: "devpts", target: "/dev/pts", fstype: "devpts", flags: MS_NOSUID | MS_NOEXEC, data: "newinstance,ptmxmode=0666,mode=0620" },
   { source: "tmpfs", target: "/tmp", fstype: "tmpfs", flags: MS_NOSUID | MS_NODEV, data: "size=4m,mode=1777" },
-  { source: "tmpfs", target: "/run", fstype: "tmpfs", flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: "size=1m,mode=0755" },
+  // /run holds the sockets and the device state of a save (deviceState.ts): tens of kB, more with big devices.
+  { source: "tmpfs", target: "/run", fstype: "tmpfs", flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: "size=16m,mode=0755" },
 ];
 
 /** Mounts each entry; a target that is already mounted (EBUSY) counts as done. */

@@ -1,23 +1,27 @@
 // Starts one QEMU run: fresh listening QMP sockets handed to QEMU as inherited fds (so nothing
-// waits for QEMU to create a socket), the save/restore consoles as fds, argv translated from
-// libxl's dm-argv, and our own QMP connection queued on the socket before QEMU even runs.
-import { translateDmArgv, withoutIncoming, type QemuFds } from "../qemu/dmArgv.ts";
+// waits for QEMU to create a socket), the device-state file and the restore console as fds, its
+// output into the init's pipe, argv translated from libxl's dm-argv, and our own QMP connection
+// queued on the socket before QEMU even runs.
+import { RESTORE_PLACEHOLDER, translateDmArgv, withoutIncoming, type QemuFds } from "../qemu/dmArgv.ts";
 import { QmpClient } from "../qemu/qmpClient.ts";
 import { fdStream } from "../runtime/fdStream.ts";
 import type { Sys } from "../runtime/sys.ts";
 
 export const QMP_DIR = "/run/qmp";
 export const INIT_QMP_SOCKET = `${QMP_DIR}/init.sock`;
-/** vchan-socket-proxy connects here for libxl (on Xen). */
+/** vchan-socket-proxy connects here for libxl (on Xen): the init's relay (libxlQmpRelay.ts). */
 export const LIBXL_QMP_SOCKET = `${QMP_DIR}/libxl.sock`;
+/** QEMU's own monitor for libxl, behind the relay. */
+export const QEMU_LIBXL_SOCKET = `${QMP_DIR}/qemu-libxl.sock`;
 
 export interface QemuPlan {
   binary: string;
   dmArgv: readonly string[];
-  /** Where QEMU's stdout/stderr go (hvc0). */
-  logFd: number;
-  /** hvc1 (save stream) and hvc2 (restore stream), opened raw, when libxl created them. */
+  /** The write end of the pipe QEMU's stdout/stderr go to (qemuOutput.ts). */
+  outputFd: number;
+  /** The device-state file (fdset 1, deviceState.ts), when libxl created the save console. */
   saveFd?: number;
+  /** hvc2, opened raw: the restore stream, when libxl created it. */
   restoreFd?: number;
   libxlQmp: boolean;
   sandbox: boolean;
@@ -26,6 +30,8 @@ export interface QemuPlan {
 export class QemuLauncher {
   private runs = 0;
   qmp: QmpClient | undefined;
+  /** Whether the run started last reads libxl's saved device state (only the first can). */
+  restores = false;
 
   constructor(
     private readonly sys: Sys,
@@ -43,8 +49,8 @@ export class QemuLauncher {
     const listeners: number[] = [];
     try {
       listeners.push(sys.unixListen(INIT_QMP_SOCKET));
-      if (plan.libxlQmp) listeners.push(sys.unixListen(LIBXL_QMP_SOCKET));
-      const childFds = [sys.open("/dev/null", "r"), plan.logFd, plan.logFd, ...listeners];
+      if (plan.libxlQmp) listeners.push(sys.unixListen(QEMU_LIBXL_SOCKET));
+      const childFds = [sys.open("/dev/null", "r"), plan.outputFd, plan.outputFd, ...listeners];
       const devnull = childFds[0];
       const fds: QemuFds = { initQmp: 3, libxlQmp: plan.libxlQmp ? 4 : undefined };
       if (plan.saveFd !== undefined) fds.save = childFds.push(plan.saveFd) - 1;
@@ -54,6 +60,7 @@ export class QemuLauncher {
       try {
         pid = sys.spawn([plan.binary, ...argv], { fds: childFds });
         this.runs++;
+        this.restores = first && plan.dmArgv.includes(RESTORE_PLACEHOLDER);
       } finally {
         sys.close(devnull);
       }

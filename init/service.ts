@@ -11,6 +11,8 @@ export interface ServiceSpec {
   launch(): number;
   /** The graceful stop request (QEMU: QMP quit). */
   quit?(): void;
+  /** What the run that just ended said last (QEMU's last line of output). */
+  lastWords?(): string | undefined;
   /** Called after every change of record, with the one before. */
   onChange?(rec: ServiceRecord, before: ServiceRecord): void;
 }
@@ -94,7 +96,7 @@ export class Service {
           this.dispatch({ type: "spawnFailed", error: (e as Error).message, at: now() });
           return;
         }
-        this.reaper.own(pid, (status: ExitStatus) => this.dispatch({ type: "exited", status, at: now() }));
+        this.reaper.own(pid, (status: ExitStatus) => this.dispatch({ type: "exited", status, said: this.spec.lastWords?.(), at: now() }));
         this.dispatch({ type: "spawned", pid, at: now() });
         return;
       }

@@ -9,7 +9,8 @@ export type ServiceEvent =
   | { type: "start"; at: number }
   | { type: "spawned"; pid: number; at: number }
   | { type: "spawnFailed"; error: string; at: number }
-  | { type: "exited"; status: ExitStatus; at: number }
+  /** `said`: the last line the program wrote, when it is known. */
+  | { type: "exited"; status: ExitStatus; said?: string; at: number }
   | { type: "backoffElapsed"; at: number }
   | { type: "stop"; at: number }
   | { type: "stopTimeout"; at: number };
@@ -54,6 +55,8 @@ export interface ServiceRecord {
   /** Starts after the first. */
   restarts: number;
   lastExit?: string;
+  /** The last line the last run wrote, when known. */
+  lastSaid?: string;
   /** When the current state began (monotonic ms). */
   since: number;
   /** Monotonic times of recent starts, for the burst limit. */
@@ -71,6 +74,9 @@ type Handler<E extends ServiceEvent["type"]> = (rec: ServiceRecord, ev: Extract<
 const to = (rec: ServiceRecord, state: ServiceState, at: number, patch: Partial<ServiceRecord> = {}): ServiceRecord => ({ ...rec, ...patch, state, since: at });
 
 const isFailure = (s: ExitStatus): boolean => s.signal !== undefined || s.code !== 0;
+
+/** `exited with code:1, saying "..."`: how the last run ended, for sentences. */
+export const howItEnded = (rec: ServiceRecord): string => `exited with ${rec.lastExit ?? "an unknown status"}${rec.lastSaid ? `, saying ${JSON.stringify(rec.lastSaid)}` : ""}`;
 
 /** After a run (or a failed spawn) ended: restart after a backoff, settle down, or give up. */
 function afterEnd(rec: ServiceRecord, at: number, failed: boolean, ranMs: number, p: RestartPolicy, why: string): Result {
@@ -103,8 +109,8 @@ const table: { [S in ServiceState]: { [E in ServiceEvent["type"]]?: Handler<E> }
   },
   up: {
     exited: (rec, ev, p) => {
-      const why = `exited with ${describeExit(ev.status)}`;
-      return afterEnd({ ...rec, lastExit: describeExit(ev.status) }, ev.at, isFailure(ev.status), ev.at - rec.since, p, why);
+      const ended = { ...rec, lastExit: describeExit(ev.status), lastSaid: ev.said };
+      return afterEnd(ended, ev.at, isFailure(ev.status), ev.at - rec.since, p, howItEnded(ended));
     },
     stop: (rec, ev, p) => ({ rec: to(rec, "stopping", ev.at, { stopStage: 0 }), actions: [stopSteps(p)[0]] }),
   },

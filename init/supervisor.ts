@@ -11,12 +11,14 @@ import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
 import type { BootStep } from "./healthSchema.ts";
 import type { Log } from "./log.ts";
 import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.ts";
+import { QmpHealthCheck } from "./qmpHealthCheck.ts";
 import type { QemuLauncher } from "./qemuLauncher.ts";
-import type { QmpClient } from "../qemu/qmpClient.ts";
+import type { QemuOutput } from "./qemuOutput.ts";
+import { afterEvent, afterStatus, restoreFailure, type RestorePhase } from "./restoreState.ts";
 import type { Reaper } from "./reaper.ts";
 import type { ObjectSchema } from "./schemaCheck.ts";
 import { Service } from "./service.ts";
-import { defaultPolicy, type RestartPolicy } from "./serviceMachine.ts";
+import { defaultPolicy, howItEnded, type RestartPolicy } from "./serviceMachine.ts";
 
 export const SHUTDOWN_KEY = "control/shutdown";
 /** How long shutdown waits for its health writes: a stalled xenstored must not keep the domain up. */
@@ -61,10 +63,10 @@ export class Supervisor {
   private bootStep: string | undefined;
   private stopReason: string | undefined;
   private bootError: string | undefined;
-  private qmpStatus: string | undefined;
-  private qmpChecked = false;
-  private qmpProblem: string | undefined;
-  private qmpTimer: { cancel(): void } | undefined;
+  private qmpCheck: QmpHealthCheck | undefined;
+  private restore: RestorePhase = "none";
+  /** A restore that failed, and QEMU runs without the saved state (restore-failure = fresh-start). */
+  private restoreProblem: string | undefined;
   private configProblems: string[] = [];
   private refusedShutdown: string | undefined;
   qemu: Service | undefined;
@@ -88,9 +90,10 @@ export class Supervisor {
         bootError: this.bootError,
         qemu: this.qemu?.record,
         other,
-        qmpStatus: this.qmpStatus,
-        qmpChecked: this.qmpChecked,
-        qmpProblem: this.qmpProblem,
+        qmpStatus: this.qmpCheck?.findings.status,
+        qmpChecked: this.qmpCheck?.findings.checked ?? false,
+        qmpProblem: this.qmpCheck?.findings.problem,
+        restoreProblem: this.restoreProblem,
         bootMs: this.d.bootMs,
         memory: this.memory(),
         wallOffsetMs: this.d.wallOffsetMs,
@@ -142,26 +145,33 @@ export class Supervisor {
     void this.publish();
   }
 
-  startQemu(launcher: QemuLauncher, onReady: () => void): void {
+  startQemu(launcher: QemuLauncher, output: QemuOutput, onReady: () => void): void {
     this.qemu = new Service(this.d.sys, this.d.reaper, {
       name: "qemu",
       policy: policyFrom(this.config, true),
       launch: () => {
+        output.newRun();
         const pid = launcher.launch();
-        this.qmpChecked = false;
-        this.qmpStatus = undefined;
-        this.qmpProblem = undefined;
-        launcher.qmp?.ready.then(
+        this.qmpCheck?.reset();
+        if (launcher.restores) {
+          this.restore = "restoring";
+          this.booting("restoring the device state from hvc2");
+        }
+        const qmp = launcher.qmp;
+        qmp?.ready.then(
           () => {
             this.d.log.info(`qemu: pid ${pid} answers QMP`);
             onReady();
+            if (this.restore === "restoring") qmp.execute("query-status").then((r) => this.qmpStatusSeen(String((r as { status?: string }).status)), () => undefined);
           },
           (e: Error) => this.d.log.debug(`qemu: pid ${pid}: ${e.message}`),
         );
         return pid;
       },
       quit: () => launcher.quit(),
+      lastWords: () => output.lastWords(),
       onChange: (rec, before) => {
+        if (before.state === "up" && rec.state !== "up" && this.restore === "restoring" && this.phase !== "stopping") this.restoreFailed(howItEnded(rec));
         if (rec.state === "up") this.d.log.info(`qemu: started pid ${rec.pid}${rec.restarts ? ` (restart ${rec.restarts})` : ""}`);
         if (before.state === "up" && rec.state !== "up") this.d.log[rec.state === "down" && this.phase === "stopping" ? "info" : "error"](`qemu: pid ${before.pid} ${rec.lastExit ? `exited with ${rec.lastExit}` : "ended"}`);
         if (rec.state === "backoff") this.d.log.warn(`qemu: restarting after a backoff (${rec.error ?? ""})`);
@@ -170,45 +180,45 @@ export class Supervisor {
         void this.publish();
       },
     });
+    this.qmpCheck = new QmpHealthCheck(
+      this.d.sys,
+      () => this.config["qmp-interval-s"],
+      () => (this.qemu?.record.state === "up" ? launcher.qmp : undefined),
+      (f) => {
+        if (f.status !== undefined) this.qmpStatusSeen(f.status);
+        void this.publish();
+      },
+    );
     this.qemu.start();
-    this.scheduleQmpCheck(launcher);
+    this.qmpCheck.start();
   }
 
-  /**
-   * query-status every qmp-interval-s; no answer within the interval means degraded. While one
-   * check is unanswered (a stopped QEMU) no other is sent, so nothing piles up on the socket.
-   */
-  private scheduleQmpCheck(launcher: QemuLauncher): void {
-    // Read at each check: a live change of the interval applies from the next one.
-    const intervalS = (): number => this.config["qmp-interval-s"];
-    let outstanding: QmpClient | undefined;
-    const noAnswer = (problem: string): void => {
-      this.qmpChecked = true;
-      this.qmpStatus = undefined;
-      this.qmpProblem = problem;
-      void this.publish();
-    };
-    const check = (): void => {
-      this.qmpTimer = this.d.sys.setTimer(intervalS() * 1000, check);
-      const qmp = launcher.qmp;
-      if (this.qemu?.record.state !== "up" || !qmp) return;
-      if (outstanding === qmp) return noAnswer(`has not answered QMP query-status for over ${intervalS()} s`);
-      outstanding = qmp;
-      qmp.execute("query-status").then(
-        (r) => {
-          if (outstanding === qmp) outstanding = undefined;
-          this.qmpChecked = true;
-          this.qmpStatus = String((r as { status?: string }).status ?? "unknown");
-          this.qmpProblem = undefined;
-          void this.publish();
-        },
-        (e: Error) => {
-          if (outstanding === qmp) outstanding = undefined;
-          if (launcher.qmp === qmp && this.qemu?.record.state === "up") noAnswer(`failed QMP query-status: ${e.message}`);
-        },
-      );
-    };
-    this.qmpTimer = this.d.sys.setTimer(intervalS() * 1000, check);
+  /** A QMP event from the supervisor's monitor. */
+  qmpEvent(event: string): void {
+    this.d.log.debug(`qmp event: ${event}`);
+    this.restoreProgress(afterEvent(this.restore, event));
+  }
+
+  private qmpStatusSeen(status: string): void {
+    this.restoreProgress(afterStatus(this.restore, status));
+  }
+
+  private restoreProgress(next: RestorePhase): void {
+    if (next === this.restore) return;
+    this.restore = next;
+    this.d.log.info("restore: QEMU restored the device state from hvc2; the guest runs on");
+    void this.publish();
+  }
+
+  /** The restoring run ended: say so, and start QEMU again only if restore-failure says to. */
+  private restoreFailed(how: string): void {
+    const f = restoreFailure(how, this.config["restore-failure"]);
+    this.restore = "done";
+    this.d.log.error(f.sentence);
+    if (f.stop) {
+      this.bootError = f.sentence;
+      void this.qemu?.stop();
+    } else this.restoreProblem = f.sentence;
   }
 
   /**
@@ -255,7 +265,7 @@ export class Supervisor {
     this.phase = "stopping";
     this.stopReason = why;
     this.d.log.info(`shutdown: ${why}`);
-    this.qmpTimer?.cancel();
+    this.qmpCheck?.stop();
     const published = (): Promise<boolean> => settlesWithin(this.d.sys, this.publish(), SHUTDOWN_PUBLISH_MS);
     await published();
     await this.shell?.stop();

@@ -2,6 +2,7 @@
 // wait for the greeting, negotiate capabilities, then commands matched to replies by id.
 import type { ByteStream } from "../runtime/fdStream.ts";
 import { decodeUtf8, encodeUtf8 } from "../runtime/utf8.ts";
+import { QmpLines, qmpObject } from "./qmpLines.ts";
 
 export class QmpError extends Error {
   constructor(
@@ -19,7 +20,7 @@ type Message = Reply & { QMP?: unknown; event?: string; data?: unknown };
 export class QmpClient {
   private nextId = 1;
   private readonly pending = new Map<number, { command: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private buffered = new Uint8Array(0);
+  private readonly lines = new QmpLines();
   private closed: string | undefined;
   /** Resolves once QEMU greeted us and accepted qmp_capabilities. */
   readonly ready: Promise<void>;
@@ -36,25 +37,23 @@ export class QmpClient {
   }
 
   private receive(bytes: Uint8Array): void {
-    const joined = new Uint8Array(this.buffered.length + bytes.length);
-    joined.set(this.buffered);
-    joined.set(bytes, this.buffered.length);
-    let start = 0;
-    for (let i = 0; i < joined.length; i++) {
-      if (joined[i] !== 0x0a) continue;
-      const line = joined.subarray(start, i);
-      start = i + 1;
-      let msg: Message;
-      try {
-        msg = JSON.parse(decodeUtf8(line)) as Message;
-      } catch (e) {
-        this.fail(`unreadable QMP line: ${(e as Error).message}`);
+    let lines: Uint8Array[];
+    try {
+      lines = this.lines.push(bytes);
+    } catch (e) {
+      this.fail(`unreadable QMP output: ${(e as Error).message}`);
+      this.stream.close();
+      return;
+    }
+    for (const line of lines) {
+      const msg = qmpObject(line, decodeUtf8) as Message | undefined;
+      if (!msg) {
+        this.fail("unreadable QMP line: not a JSON object");
         this.stream.close();
         return;
       }
       this.dispatch(msg);
     }
-    this.buffered = joined.slice(start);
   }
 
   private dispatch(msg: Message): void {

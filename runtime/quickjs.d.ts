@@ -214,6 +214,12 @@ declare module "qjs:sys" {
 
   /** [master, slave], both O_CLOEXEC and O_NOCTTY; needs devpts on /dev/pts. */
   export function openpty(): [number, number];
+  /** Opens a tty and puts it in full raw mode in one call, as SCHED_FIFO between the two. */
+  export function openRawTty(path: string, accmode: number): number;
+  /** TIOCOUTQ: bytes written to the tty that its driver has not passed on yet. */
+  export function ttyPending(fd: number): number;
+  /** ftruncate(fd, 0) and lseek(fd, 0). */
+  export function truncateFd(fd: number): void;
   /** Only the given flags change. */
   export function fcntlSetFlags(fd: number, flags: { nonblock?: boolean; cloexec?: boolean }): void;
   /** Connects an AF_UNIX stream socket; returns the fd (O_CLOEXEC, and O_NONBLOCK with `nonblock`,

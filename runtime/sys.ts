@@ -61,8 +61,19 @@ export interface Sys {
   read(fd: number, max: number): Uint8Array;
   onReadable(fd: number, cb: (() => void) | null): void;
   onWritable(fd: number, cb: (() => void) | null): void;
-  /** Puts a tty in raw mode: consoles carry data (save/restore streams, a guest's serial). */
-  ttyRaw(fd: number): void;
+  /**
+   * Opens a tty already in full raw mode (no ISIG, no ICANON, no OPOST, 8 bits, every byte as it
+   * is), with nothing processed in between: the save and restore consoles carry binary streams.
+   */
+  openRawTty(path: string, flags: "r" | "w" | "rw"): number;
+  /** Bytes written to a tty that its driver has not passed on yet. */
+  ttyPending(fd: number): number;
+  /** Empties a file and puts the description's offset back at 0. */
+  truncate(fd: number): void;
+  /** [read end, write end]. */
+  pipe(): [number, number];
+  /** A connection waiting on a nonblocking listener, or undefined when none is. */
+  accept(fd: number): number | undefined;
   /** A connected, nonblocking unix stream socket; the connect itself never waits. */
   unixConnect(path: string): number;
   /** A listening unix socket at `path` (replacing a stale one). */

@@ -96,7 +96,22 @@ export function quickjsSys(): Sys {
     },
     onReadable: (fd, cb) => os.setReadHandler(fd, cb),
     onWritable: (fd, cb) => os.setWriteHandler(fd, cb),
-    ttyRaw: (fd) => os.ttySetRaw(fd),
+    openRawTty: (path, flags) => native.openRawTty(path, openFlags[flags]),
+    ttyPending: (fd) => native.ttyPending(fd),
+    truncate: (fd) => native.truncateFd(fd),
+    pipe() {
+      const p = os.pipe();
+      if (!p) throw new SysError("EMFILE", "pipe: no pipe could be made");
+      return p;
+    },
+    accept(fd) {
+      try {
+        return native.accept(fd);
+      } catch (e) {
+        if ((e as { code?: string }).code === "EAGAIN") return undefined;
+        throw e;
+      }
+    },
     unixConnect: (path) => native.unixConnect(path, true),
     unixListen(path) {
       unlink(path);

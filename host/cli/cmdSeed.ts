@@ -5,6 +5,7 @@ import { parseSetting, type ObjectSchema } from "../../init/schemaCheck.ts";
 import { EXIT, EXIT_CODES_HELP, parseDomid, parseFlags, usageError } from "./args.ts";
 import { chooseSocket, SOCKET_HELP, withXenStore } from "./xenstoredConnection.ts";
 import { configDir, seedStubdom, type SeedSpec } from "../dev/seed.ts";
+import { macProblem } from "../../init/network.ts";
 
 /** The settings' schema; loaded only when needed (TypeBox takes ~0.7 s to load). */
 const loadSchema = async (): Promise<ObjectSchema> => (await import("../../init/configSchema.ts")).ConfigSchema as unknown as ObjectSchema;
@@ -34,7 +35,6 @@ options:
 ${EXIT_CODES_HELP}`;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 /** xl refuses names it could not use as a domain name; ours also become XenStore values. */
 const NAME_RE = /^[A-Za-z0-9_.-][A-Za-z0-9_.:-]{0,63}$/;
 
@@ -80,7 +80,9 @@ export async function seedSpecFromArgs(args: string[]): Promise<{ spec: SeedSpec
   });
   const vifs = (values.vif ?? []).map((v) => {
     const m = /^([0-9]+)=(.*)$/.exec(v);
-    if (!m || !MAC_RE.test(m[2])) throw usageError(`--vif ${JSON.stringify(v)} is not DEVID=MAC (e.g. 0=00:16:3e:00:00:01)`);
+    if (!m) throw usageError(`--vif ${JSON.stringify(v)} is not DEVID=MAC (e.g. 0=00:16:3e:00:00:01)`);
+    const problem = macProblem(m[2]);
+    if (problem) throw usageError(`--vif ${JSON.stringify(v)}: the MAC ${problem}`);
     return { devid: Number(m[1]), mac: m[2].toLowerCase() };
   });
   const config = new Map<string, string>();

@@ -10,6 +10,7 @@ import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
 import { readGuestConfig } from "../../init/guestConfig.ts";
 import { readConfigLayer } from "../../init/liveConfig.ts";
 import { runCli, startDaemon, type Daemon } from "./cliProcess.ts";
+import { ConfigSchema } from "../../init/configSchema.ts";
 
 const UUID = "6f1d3c52-7a0e-4c1b-9d2e-0123456789ab";
 let d: Daemon;
@@ -106,10 +107,12 @@ const bad: [string, string[], number, string][] = [
   ["no QEMU arguments", ["seed", "--stubdom", "5", "--guest", "4"], 2, "no QEMU arguments: put them after --"],
   ["a malformed UUID", ["seed", "--stubdom", "5", "--guest", "4", "--uuid", "1234", "--", "x"], 2, '--uuid "1234" is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)'],
   ["a bad restart mode", ["seed", "--stubdom", "5", "--guest", "4", "--restart", "sometimes", "--", "x"], 2, 'setting restart: "sometimes" is not one of no, on-failure, always'],
-  ["an unknown setting", ["seed", "--stubdom", "5", "--guest", "4", "--config", "colour=blue", "--", "x"], 2, 'unknown setting "colour" (known: restart, restart-burst, restart-window-s, backoff-initial-ms, backoff-max-ms, debug-shell, log-level, sandbox, qmp-interval-s, modules, xenstore)'],
+  ["an unknown setting", ["seed", "--stubdom", "5", "--guest", "4", "--config", "colour=blue", "--", "x"], 2, `unknown setting "colour" (known: ${Object.keys(ConfigSchema.properties).join(", ")})`],
   ["an out-of-range setting", ["seed", "--stubdom", "5", "--guest", "4", "--config", "restart-burst=0", "--", "x"], 2, "setting restart-burst: 0 is below the minimum 1"],
   ["a bad console list", ["seed", "--stubdom", "5", "--guest", "4", "--consoles", "1,x", "--", "x"], 2, '--consoles "1,x": "x" is not a console devid from 1 to 9'],
-  ["a bad vif", ["seed", "--stubdom", "5", "--guest", "4", "--vif", "0=zz", "--", "x"], 2, '--vif "0=zz" is not DEVID=MAC (e.g. 0=00:16:3e:00:00:01)'],
+  ["a bad vif", ["seed", "--stubdom", "5", "--guest", "4", "--vif", "0=zz", "--", "x"], 2, '--vif "0=zz": the MAC is not a MAC address (six hex pairs separated by colons)'],
+  ["a vif without a MAC", ["seed", "--stubdom", "5", "--guest", "4", "--vif", "zz", "--", "x"], 2, '--vif "zz" is not DEVID=MAC (e.g. 0=00:16:3e:00:00:01)'],
+  ["a vif with the all-zero MAC", ["seed", "--stubdom", "5", "--guest", "4", "--vif", "0=00:00:00:00:00:00", "--", "x"], 2, '--vif "0=00:00:00:00:00:00": the MAC is all zeros, which no NIC has'],
 ];
 for (const [name, args, code, sentence] of bad) {
   test(`${name}: exit ${code}, one sentence, nothing written`, async () => {

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SANDBOX } from "../../qemu/dmArgv.ts";
-import { ListenerEndpoint, NullEndpoint } from "../support/engineFds.ts";
+import { ListenerEndpoint, NullEndpoint, PipeEnd } from "../support/engineFds.ts";
 import { DEFAULT_ARGV, EngineStubdom, MODULES, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
 
 const BOUND = { virtualMs: 10_000 };
@@ -68,12 +68,13 @@ test("the whole boot ends with state=running, qemu/pid set, and PID 1 living on"
     "-chardev", "socket,id=stubdom-init-qmp,fd=3,server=on,wait=off", "-mon", "chardev=stubdom-init-qmp,mode=control",
     "-sandbox", SANDBOX,
   ]);
-  // ...and its fds: /dev/null, hvc0 twice, the listening QMP socket, hvc1 opened raw.
+  // ...and its fds: /dev/null, the pipe the init reads its output from, twice, the listening QMP
+  // socket, the device-state file (fdset 1; the init keeps hvc1, opened raw, to copy it there).
   assert.instance(run.proc.endpoint(0), NullEndpoint);
-  assert.is(run.proc.endpoint(1), x.hvc.get(0));
-  assert.is(run.proc.endpoint(2), x.hvc.get(0));
+  assert.instance(run.proc.endpoint(1), PipeEnd);
+  assert.is(run.proc.endpoint(2), run.proc.endpoint(1));
   assert.instance(run.proc.endpoint(3), ListenerEndpoint);
-  assert.is(run.proc.endpoint(4), x.hvc.get(1));
+  assert.is(run.proc.endpoint(4)?.label, "/run/stubdom/device-state");
   assert.ok(x.hvc.get(1)!.raw, "hvc1 is in raw mode");
   assert.is(run.proc.endpoint(5), undefined);
 
@@ -157,9 +158,10 @@ test("a 1500-argument dm-argv reaches QEMU whole and in numeric order", async ()
   clean(x);
 });
 
-test("restore: the placeholder becomes hvc2's fd; a crash restarts QEMU without -incoming", async () => {
+test("restore: the placeholder becomes hvc2's fd; a crash after the restore restarts QEMU without -incoming", async () => {
   const x = await boot({ argv: [...DEFAULT_ARGV, "-incoming", "$STUBDOM_RESTORE_INCOMING_ARG"], consoles: [1, 2, 3] });
   await x.waitHealth("state", (v) => v === "running", BOUND);
+  await x.waitLog(/info: restore: QEMU restored the device state from hvc2; the guest runs on\n/, BOUND);
   const first = x.qemu.runs[0];
   const at = first.proc.argv.indexOf("-incoming");
   assert.is(first.proc.argv[at + 1], "fd:5");
@@ -177,13 +179,13 @@ test("restore: the placeholder becomes hvc2's fd; a crash restarts QEMU without 
   clean(x);
 });
 
-test("no hvc0: the log and QEMU's output go to the kernel console (fd 1); the boot still completes", async () => {
+test("no hvc0: the log, and QEMU's output through it, go to the kernel console (fd 1); the boot still completes", async () => {
   const x = await boot({ hvc0: false });
   await x.waitHealth("state", (v) => v === "running", BOUND);
   assert.is(x.hvc.get(0), undefined);
   const run = x.qemu.runs[0];
-  assert.is(run.proc.endpoint(1), x.world.console, "QEMU's stdout is PID 1's fd 1");
-  assert.is(run.proc.endpoint(2), x.world.console);
+  run.proc.endpoint(2)!.write(new TextEncoder().encode("qemu-system-x86_64: a warning\n"));
+  await x.vm.runUntil("QEMU's line in the log", () => /warn: qemu: qemu-system-x86_64: a warning\n/.test(x.world.console.output), BOUND);
   assert.match(x.world.console.output, new RegExp(`info: qemu: started pid ${run.proc.pid}\\n`));
   clean(x);
 });

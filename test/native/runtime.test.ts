@@ -183,6 +183,46 @@ test("spawn sets ids, a new session with a controlling tty, and default signal h
   assert.ok(r.tty > 0, "and has a controlling tty");
 });
 
+test("openRawTty: a console opened raw passes all 256 byte values both ways; os.ttySetRaw does not", () => {
+  const r = runJson(`
+    const all = new Uint8Array(256).map((_, i) => i);
+    function readN(fd, n) {
+      const out = [];
+      const buf = new ArrayBuffer(512);
+      while (out.length < n) {
+        const got = os.read(fd, buf, 0, 512);
+        if (got <= 0) break;
+        out.push(...new Uint8Array(buf, 0, got));
+      }
+      return out;
+    }
+    /** Sends all 256 values master -> tty and tty -> master; what arrived each way. */
+    function roundTrip(openTty) {
+      const [master, slave] = sys.openpty();
+      const tty = openTty("/proc/self/fd/" + slave);
+      os.close(slave);
+      sys.fcntlSetFlags(master, { nonblock: true });
+      os.write(master, all.buffer, 0, 256);
+      sys.fcntlSetFlags(tty, { nonblock: true });
+      const inward = readN(tty, 256);
+      os.write(tty, all.buffer, 0, 256);
+      const outward = readN(master, 512);
+      os.close(tty);
+      os.close(master);
+      return { inward, outward };
+    }
+    const raw = roundTrip((p) => sys.openRawTty(p, os.O_RDWR));
+    const quickjs = roundTrip((p) => { const fd = os.open(p, os.O_RDWR); os.ttySetRaw(fd); return fd; });
+    print(JSON.stringify({ raw, quickjs, notTty: thrown(() => sys.openRawTty("/dev/null", os.O_RDWR))?.code }));
+  `);
+  const all = Array.from({ length: 256 }, (_, i) => i);
+  assert.equal(r.raw.inward, all, "into the tty: every byte as sent");
+  assert.equal(r.raw.outward, all, "out of the tty: every byte as sent");
+  assert.not.equal(r.quickjs.outward, all, "quickjs-libc's raw mode still turns \\n into \\r\\n");
+  assert.not.equal(r.quickjs.inward, all, "and still acts on VINTR and friends");
+  assert.is(r.notTty, "ENOTTY");
+});
+
 test("waitpid decodes exit codes and signals; null when nothing is waitable", () => {
   const r = runJson(`
     const exited = sys.spawn([BB, "sh", "-c", "exit 7"]);

@@ -69,6 +69,11 @@ export class FileEndpoint implements Endpoint {
     this.fs.put(this.label, { kind: "file", data: next });
     return bytes.length;
   }
+  /** ftruncate(0) and lseek(0). */
+  truncate(): void {
+    this.fs.put(this.label, { kind: "file", data: new Uint8Array(0) });
+    this.offset = 0;
+  }
   release(): void {}
 }
 
@@ -157,6 +162,51 @@ export class SocketEnd implements Endpoint {
       this.peer.peerClosed = true;
       this.peer.closeCb?.();
     }
+  }
+}
+
+/** One end of a pipe: the read end gets what the write end was given. */
+export class PipeEnd implements Endpoint {
+  private readonly inbox: Uint8Array[] = [];
+  private peer: PipeEnd | undefined;
+  private writerGone = false;
+
+  private constructor(
+    readonly label: string,
+    private readonly writes: boolean,
+  ) {}
+
+  /** [read end, write end]. */
+  static pair(label: string): [PipeEnd, PipeEnd] {
+    const r = new PipeEnd(`${label} (read end)`, false);
+    const w = new PipeEnd(`${label} (write end)`, true);
+    r.peer = w;
+    w.peer = r;
+    return [r, w];
+  }
+
+  /** Everything written so far, as text (for tests). */
+  get text(): string {
+    return this.inbox.map((b) => new TextDecoder().decode(b)).join("");
+  }
+
+  read(max: number): Uint8Array {
+    if (this.writes) throw new WorldError("EBADF", `${this.label} is not readable`);
+    if (this.inbox.length > 0) return take(this.inbox, max);
+    if (this.writerGone) return new Uint8Array(0);
+    throw again(this.label);
+  }
+
+  readable = (): boolean => !this.writes && (this.inbox.length > 0 || this.writerGone);
+
+  write(bytes: Uint8Array): number {
+    if (!this.writes) throw new WorldError("EBADF", `${this.label} is not writable`);
+    this.peer?.inbox.push(bytes.slice());
+    return bytes.length;
+  }
+
+  release(): void {
+    if (this.writes && this.peer) this.peer.writerGone = true;
   }
 }
 

@@ -97,7 +97,10 @@ export const remove = (path) => osCall("remove", path);
 export const mkdir = (path, mode = 0o777) => osCall("mkdir", path, mode);
 export const stat = (path) => pairCall("stat", path);
 export const readdir = (path) => pairCall("readdir", path);
-export const ttySetRaw = (fd) => void osCall("ttySetRaw", fd);
+export const pipe = () => {
+  const r = osCall("pipe");
+  return typeof r === "number" ? null : r;
+};
 export function setReadHandler(fd, fn) {
   if (fn) handlers.read.set(fd, fn);
   else handlers.read.delete(fd);
@@ -151,6 +154,10 @@ export const kill = (pid, sig) => sysCall("kill", pid, sig);
 export const getpid = () => 1;
 export const unixConnect = (path, nonblock = false) => sysCall("unixConnect", path, nonblock);
 export const fcntlSetFlags = (fd, flags) => sysCall("fcntlSetFlags", fd, flags);
+export const openRawTty = (path, accmode) => sysCall("openRawTty", path, accmode);
+export const ttyPending = (fd) => sysCall("ttyPending", fd);
+export const truncateFd = (fd) => sysCall("truncateFd", fd);
+export const accept = (fd) => sysCall("accept", fd);
 export const unixListen = (path, backlog = 16) => sysCall("unixListen", path, backlog);
 `;
 

@@ -3,7 +3,7 @@
 // (os, std) or a thrown Error with .code (sys), as quickjs-libc and runtime/native do.
 import { errnoName, errnoOf, strerror } from "./engineErrno.ts";
 import type { Disposition } from "./engineEvents.ts";
-import { ListenerEndpoint, Ref, TtyEndpoint } from "./engineFds.ts";
+import { FileEndpoint, ListenerEndpoint, PipeEnd, Ref, TtyEndpoint } from "./engineFds.ts";
 import { FullError, WorldError } from "./engineFs.ts";
 import type { World } from "./engineWorld.ts";
 
@@ -82,11 +82,33 @@ export class Syscalls {
         return void fs.create(a[0], { kind: "dir" });
       case "remove":
         return void fs.remove(a[0]);
-      case "ttySetRaw": {
-        const ep = w.endpoint(a[0]);
+      case "openRawTty": {
+        const fd = w.open(a[0], a[1]);
+        const ep = w.endpoint(fd);
         if (ep instanceof TtyEndpoint) ep.raw = true;
+        else {
+          w.close(fd);
+          throw new WorldError("ENOTTY", a[0]);
+        }
+        return fd;
+      }
+      case "ttyPending": {
+        const ep = w.endpoint(a[0]);
+        if (!(ep instanceof TtyEndpoint)) throw new WorldError("ENOTTY", `fd ${a[0]}`);
+        return 0;
+      }
+      case "truncateFd": {
+        const ep = w.endpoint(a[0]);
+        if (!(ep instanceof FileEndpoint)) throw new WorldError("EINVAL", `fd ${a[0]}`);
+        ep.truncate();
         return;
       }
+      case "pipe": {
+        const [r, wr] = PipeEnd.pair("pipe");
+        return [w.addFd(new Ref(r)), w.addFd(new Ref(wr))];
+      }
+      case "accept":
+        throw new WorldError("EAGAIN", `fd ${a[0]}: no connection waits`);
       case "setReadHandler":
         if (a[1] && !w.endpoint(a[0])) w.problems.push(`read handler set on fd ${a[0]}, which is not open`);
         return void w.loop.setReadHandler(a[0], a[1]);

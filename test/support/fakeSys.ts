@@ -37,6 +37,14 @@ export class FakeSys implements Sys {
   readonly signalHandlers = new Map<number, () => void>();
   readonly spawned: Spawned[] = [];
   private readonly exits: ExitStatus[] = [];
+  /** Bytes waiting to be read, per fd; an fd in `ended` reads as end of file once they are gone. */
+  private readonly incoming = new Map<number, Uint8Array[]>();
+  private readonly ended = new Set<number>();
+  /** What accept() hands out next, per listening fd. */
+  readonly connections = new Map<number, number[]>();
+  /** What unixConnect() returns, per path (absent: ECONNREFUSED). */
+  readonly sockets = new Map<string, number[]>();
+  readonly closed = new Set<number>();
   private nextPid = 100;
   private nextFd = 10;
   readonly effects: string[] = [];
@@ -140,7 +148,56 @@ export class FakeSys implements Sys {
   }
 
   close(fd: number): void {
+    this.closed.add(fd);
     this.effects.push(`close ${fd}`);
+  }
+
+  /** Bytes arrive on `fd`: its read handler runs, as the event loop would run it. */
+  feed(fd: number, bytes: Uint8Array | string): void {
+    const b = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    this.incoming.set(fd, [...(this.incoming.get(fd) ?? []), b]);
+    this.readHandlers.get(fd)?.();
+  }
+
+  /** The peer of `fd` goes away: once its bytes are read, it reads as end of file. */
+  hangUp(fd: number): void {
+    this.ended.add(fd);
+    this.readHandlers.get(fd)?.();
+  }
+
+  read(fd: number, max: number): Uint8Array {
+    const q = this.incoming.get(fd) ?? [];
+    const head = q.shift();
+    if (head) {
+      if (head.length > max) q.unshift(head.subarray(max));
+      return head.subarray(0, max);
+    }
+    if (this.ended.has(fd)) return new Uint8Array(0);
+    throw new SysError("EAGAIN", `read fd ${fd}: Resource temporarily unavailable`);
+  }
+
+  accept(fd: number): number | undefined {
+    return this.connections.get(fd)?.shift();
+  }
+
+  unixConnect(path: string): number {
+    const fd = this.sockets.get(path)?.shift();
+    if (fd === undefined) throw new SysError("ECONNREFUSED", `unixConnect ${path}: Connection refused`);
+    return fd;
+  }
+
+  unixListen(path: string): number {
+    this.effects.push(`listen ${path}`);
+    return this.nextFd++;
+  }
+
+  mkdir(path: string): void {
+    this.effects.push(`mkdir ${path}`);
+  }
+
+  /** [read end, write end], fresh fds. */
+  pipe(): [number, number] {
+    return [this.nextFd++, this.nextFd++];
   }
 
   spawn(argv: string[], opts: SpawnOptions = {}): number {
@@ -193,9 +250,6 @@ export class FakeSys implements Sys {
   readdir(path: string): string[] {
     return this.unscripted(`readdir ${path}`);
   }
-  mkdir(path: string): void {
-    this.unscripted(`mkdir ${path}`);
-  }
   mount(source: string, target: string): void {
     this.unscripted(`mount ${source} ${target}`);
   }
@@ -205,18 +259,20 @@ export class FakeSys implements Sys {
   sethostname(name: string): void {
     this.unscripted(`sethostname ${name}`);
   }
-  read(fd: number): Uint8Array {
-    return this.unscripted(`read fd ${fd}`);
+  /** What ttyPending reports per fd (absent: 0, all passed on). */
+  readonly pendingOut = new Map<number, number>();
+  openRawTty(path: string): number {
+    this.effects.push(`openRawTty ${path}`);
+    return this.nextFd++;
   }
-  ttyRaw(fd: number): void {
-    this.unscripted(`ttyRaw fd ${fd}`);
+  ttyPending(fd: number): number {
+    return this.pendingOut.get(fd) ?? 0;
   }
-  unixConnect(path: string): number {
-    return this.unscripted(`unixConnect ${path}`);
+  truncate(fd: number): void {
+    this.effects.push(`truncate ${fd}`);
   }
-  unixListen(path: string): number {
-    return this.unscripted(`unixListen ${path}`);
-  }
+
+
 }
 
 /** Lets every queued promise job run (a few macrotask turns cover chains of awaits). */

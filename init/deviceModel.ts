@@ -1,0 +1,82 @@
+// The last boot step: the device model and what serves it. QEMU's output goes through a pipe the
+// init reads, the save console gets the device-state file and, on Xen, the relay for libxl's QMP
+// and the vchan proxy to dom0; then QEMU starts under supervision, and each time it answers QMP its
+// taps join their bridges.
+import type { Sys } from "../runtime/sys.ts";
+import type { XenStoreClient } from "../runtime/xenstore/client.ts";
+import type { ImageInfo } from "../rootfs/imageInfo.ts";
+import type { Config } from "./configSchema.ts";
+import { DeviceStateSave } from "./deviceState.ts";
+import { openDataConsoles } from "./devices.ts";
+import type { GuestConfig } from "./guestConfig.ts";
+import { runHelper, runSteps } from "./helperProgram.ts";
+import { startLibxlQmpRelay } from "./libxlQmpRelay.ts";
+import type { Log } from "./log.ts";
+import { tapSteps, type BridgePair } from "./network.ts";
+import { LIBXL_QMP_SOCKET, QEMU_LIBXL_SOCKET, QemuLauncher, QMP_DIR } from "./qemuLauncher.ts";
+import { QemuOutput } from "./qemuOutput.ts";
+import type { Reaper } from "./reaper.ts";
+import type { Supervisor } from "./supervisor.ts";
+import { XENBUS_DEVICE } from "./xenstoreDevice.ts";
+
+export interface DeviceModelContext {
+  sys: Sys;
+  log: Log;
+  reaper: Reaper;
+  xs: XenStoreClient;
+  supervisor: Supervisor;
+  config: Config;
+  guest: GuestConfig;
+  image: ImageInfo;
+  /** The XenStore channel in use: libxl's QMP path (a vchan) exists only on Xen's. */
+  device: string;
+  logFd: number;
+  pairs: readonly BridgePair[];
+}
+
+/** Returns a sentence when the device model cannot be started at all. */
+export async function startDeviceModel(c: DeviceModelContext): Promise<string | undefined> {
+  const { sys, log, reaper, supervisor, image } = c;
+  let data;
+  try {
+    data = await openDataConsoles(sys, c.xs);
+  } catch (e) {
+    return `opening the save/restore consoles failed: ${(e as Error).message}`;
+  }
+  // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
+  await runHelper(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
+
+  const qmpProxy = c.device === XENBUS_DEVICE ? image.qmpProxy : undefined;
+  if (image.qmpProxy && !qmpProxy) log.info(`qmp-proxy: not started: libxl's QMP path is a vchan over Xen, and this XenStore channel (${c.device}) is not Xen's`);
+  const sandbox = c.config.sandbox && image.sandbox !== false;
+  if (c.config.sandbox && !sandbox) log.warn(`${image.qemu} has no seccomp (image.json "sandbox": false): starting it without -sandbox`);
+
+  let save: DeviceStateSave | undefined;
+  try {
+    const output = new QemuOutput(sys, log);
+    if (data.saveFd !== undefined) save = new DeviceStateSave(sys, reaper, data.saveFd, c.logFd);
+    if (qmpProxy) {
+      sys.mkdir(QMP_DIR, 0o700);
+      if (save) startLibxlQmpRelay(sys, log, sys.unixListen(LIBXL_QMP_SOCKET), QEMU_LIBXL_SOCKET, save);
+      else log.warn("save: no save console (device/console/1): libxl cannot save this guest's device model");
+    }
+    const launcher = new QemuLauncher(
+      sys,
+      { binary: image.qemu, dmArgv: c.guest.dmArgv, outputFd: output.writeFd, saveFd: save?.fd, restoreFd: data.restoreFd, libxlQmp: qmpProxy !== undefined, sandbox },
+      (event) => supervisor.qmpEvent(event),
+    );
+    supervisor.startQemu(launcher, output, () => {
+      for (const p of c.pairs) {
+        runSteps(sys, reaper, tapSteps(p), c.logFd).then(
+          () => log.info(`network: ${p.tap} attached to ${p.bridge}`),
+          (e: Error) => supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${e.message}`),
+        );
+      }
+    });
+  } catch (e) {
+    return `preparing QEMU's channels failed: ${(e as Error).message}`;
+  }
+  // With the relay, libxl's monitor is the init's socket: no vchan proxy may connect before it listens.
+  if (qmpProxy && save) supervisor.startQmpProxy([qmpProxy, "--mode=server", "0", `device-model/${c.guest.target}/qmp-vchan`, LIBXL_QMP_SOCKET], c.logFd);
+  return undefined;
+}

@@ -1,0 +1,143 @@
+// libxl's QMP into the stubdom: vchan-socket-proxy connects to LIBXL_QMP_SOCKET for each dom0
+// connection, and this relay carries the lines between it and QEMU's own monitor for libxl. It
+// reads libxl's commands only to see `xen-save-devices-state`: before QEMU gets that one the state
+// file is emptied, and QEMU's answer is held until the state is complete in dom0 (deviceState.ts),
+// or replaced by an error that says why not. Everything else passes as it came, in order.
+import { fdStream, type ByteStream } from "../runtime/fdStream.ts";
+import type { Sys } from "../runtime/sys.ts";
+import { decodeUtf8, encodeUtf8 } from "../runtime/utf8.ts";
+import { QmpLines, qmpObject } from "../qemu/qmpLines.ts";
+import type { Delivery } from "./deviceState.ts";
+import type { Log } from "./log.ts";
+
+export const SAVE_COMMAND = "xen-save-devices-state";
+
+export interface SaveHook {
+  refusal(): string | undefined;
+  prepare(): void;
+  deliver(): Promise<Delivery>;
+}
+
+/** QMP's error reply for command `id` (the id as libxl sent it, already JSON). */
+export const qmpError = (idJson: string, desc: string): Uint8Array =>
+  encodeUtf8(`{"error": {"class": "GenericError", "desc": ${JSON.stringify(desc)}}, "id": ${idJson}}\r\n`);
+
+/** One libxl connection: its stream and QEMU's. */
+class Relay {
+  private readonly fromLibxl = new QmpLines();
+  private readonly fromQemu = new QmpLines();
+  /** The id (as JSON) of the save command QEMU is working on. */
+  private saveId: string | undefined;
+  /** QEMU's lines that wait behind a held save answer. */
+  private held: Uint8Array[] | undefined;
+  private open = true;
+
+  constructor(
+    private readonly libxl: ByteStream,
+    private readonly qemu: ByteStream,
+    private readonly save: SaveHook,
+    private readonly log: Log,
+  ) {
+    libxl.onData((b) => this.guard(() => this.fromLibxlData(b)));
+    qemu.onData((b) => this.guard(() => this.fromQemuData(b)));
+    libxl.onClose(() => this.close());
+    qemu.onClose(() => this.close());
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.warn(`qmp relay: ${(e as Error).message}; closing libxl's connection`);
+      this.close();
+    }
+  }
+
+  private close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.libxl.close();
+    this.qemu.close();
+  }
+
+  private fromLibxlData(bytes: Uint8Array): void {
+    for (const line of this.fromLibxl.push(bytes)) {
+      const cmd = qmpObject(line, decodeUtf8);
+      if (cmd?.execute === SAVE_COMMAND) {
+        const id = JSON.stringify(cmd.id ?? null);
+        const refused = this.save.refusal();
+        if (refused) {
+          this.log.error(`save: refused: ${refused}`);
+          this.libxl.write(qmpError(id, `stubdom: ${refused}`));
+          continue;
+        }
+        this.save.prepare();
+        this.saveId = id;
+        this.log.info("save: libxl asked QEMU for the device state");
+      }
+      this.qemu.write(line);
+    }
+  }
+
+  private fromQemuData(bytes: Uint8Array): void {
+    for (const line of this.fromQemu.push(bytes)) {
+      if (this.held) {
+        this.held.push(line);
+        continue;
+      }
+      const reply = this.saveId === undefined ? undefined : qmpObject(line, decodeUtf8);
+      if (reply && JSON.stringify(reply.id ?? null) === this.saveId && ("return" in reply || "error" in reply)) {
+        const id = this.saveId;
+        this.saveId = undefined;
+        if ("return" in reply) {
+          this.held = [];
+          void this.save.deliver().then((d) => this.release(id, line, d));
+          continue;
+        }
+        this.log.error(`save: QEMU could not save the device state: ${JSON.stringify(reply.error)}`);
+      }
+      this.libxl.write(line);
+    }
+  }
+
+  private release(id: string, answer: Uint8Array, d: Delivery): void {
+    if (d.ok) this.log.info(`save: ${d.bytes} bytes of device state are in dom0's save file; QEMU's answer goes to libxl`);
+    else this.log.error(`save: failed: ${d.why}`);
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (!this.open) return;
+    this.guard(() => {
+      this.libxl.write(d.ok ? answer : qmpError(id, `stubdom: ${d.why}`));
+      for (const l of held) this.libxl.write(l);
+    });
+  }
+}
+
+/**
+ * Accepts libxl's connections on `listenFd` (nonblocking) and relays each to QEMU's monitor at
+ * `qemuSocket`; a connection that finds no QEMU is closed, as libxl would find no monitor.
+ */
+export function startLibxlQmpRelay(sys: Sys, log: Log, listenFd: number, qemuSocket: string, save: SaveHook): void {
+  sys.setNonblocking(listenFd);
+  sys.onReadable(listenFd, () => {
+    for (;;) {
+      let fd: number | undefined;
+      try {
+        fd = sys.accept(listenFd);
+      } catch (e) {
+        log.warn(`qmp relay: accepting libxl's connection: ${(e as Error).message}`);
+        return;
+      }
+      if (fd === undefined) return;
+      let qemuFd: number;
+      try {
+        qemuFd = sys.unixConnect(qemuSocket);
+      } catch (e) {
+        log.warn(`qmp relay: QEMU's monitor for libxl does not answer (${(e as Error).message}); closing libxl's connection`);
+        sys.close(fd);
+        continue;
+      }
+      new Relay(fdStream(sys, fd, "libxl's QMP connection"), fdStream(sys, qemuFd, "QEMU's monitor for libxl"), save, log);
+    }
+  });
+}

@@ -1,0 +1,101 @@
+// The relay for libxl's QMP at the Sys seam: lines pass both ways as they came; a save command
+// empties the state file first, QEMU's answer to it waits until the state is in dom0 (or becomes an
+// error that says why), and what QEMU says meanwhile keeps its order behind it.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Delivery } from "../../init/deviceState.ts";
+import { startLibxlQmpRelay } from "../../init/libxlQmpRelay.ts";
+import { Log } from "../../init/log.ts";
+import { FakeSys } from "../support/fakeSys.ts";
+
+const LISTEN = 50;
+const LIBXL = 60;
+const QEMU = 61;
+const QEMU_SOCKET = "/run/qmp/qemu-libxl.sock";
+const SAVE = '{"execute": "xen-save-devices-state", "arguments": {"filename": "/dev/fdset/1", "live": false}, "id": 2}\r\n';
+
+function relay(refusal?: string) {
+  const sys = new FakeSys();
+  const log = new Log(sys);
+  let finish: (d: Delivery) => void = () => undefined;
+  const calls: string[] = [];
+  const save = {
+    refusal: () => refusal,
+    prepare: () => void calls.push("prepare"),
+    deliver: () => {
+      calls.push("deliver");
+      return new Promise<Delivery>((r) => (finish = r));
+    },
+  };
+  sys.connections.set(LISTEN, [LIBXL]);
+  sys.sockets.set(QEMU_SOCKET, [QEMU]);
+  startLibxlQmpRelay(sys, log, LISTEN, QEMU_SOCKET, save);
+  sys.feed(LISTEN, "");
+  return { sys, calls, finish: (d: Delivery) => finish(d), toQemu: () => sys.bytesWritten(QEMU), toLibxl: () => sys.bytesWritten(LIBXL) };
+}
+
+test("lines pass both ways as they came, a partial line once it is whole", () => {
+  const r = relay();
+  r.sys.feed(QEMU, '{"QMP": {"version": {}}}\r\n');
+  r.sys.feed(LIBXL, '{"execute": "qmp_capabilities", "id": 1}');
+  assert.is(r.toQemu(), "");
+  r.sys.feed(LIBXL, "\r\n");
+  r.sys.feed(QEMU, '{"return": {}, "id": 1}\r\n');
+  assert.is(r.toQemu(), '{"execute": "qmp_capabilities", "id": 1}\r\n');
+  assert.is(r.toLibxl(), '{"QMP": {"version": {}}}\r\n{"return": {}, "id": 1}\r\n');
+  assert.equal(r.calls, []);
+});
+
+test("a save: the file is emptied first; QEMU's answer, and what follows it, wait for the state to be in dom0", async () => {
+  const r = relay();
+  r.sys.feed(LIBXL, SAVE);
+  assert.equal(r.calls, ["prepare"]);
+  assert.is(r.toQemu(), SAVE);
+  r.sys.feed(QEMU, '{"return": {}, "id": 2}\r\n{"timestamp": {}, "event": "STOP"}\r\n');
+  assert.is(r.toLibxl(), "", "held");
+  r.finish({ ok: true, bytes: 1234 });
+  await new Promise((res) => setImmediate(res));
+  assert.is(r.toLibxl(), '{"return": {}, "id": 2}\r\n{"timestamp": {}, "event": "STOP"}\r\n');
+});
+
+test("a save whose copy fails: libxl gets an error saying why, not QEMU's success", async () => {
+  const r = relay();
+  r.sys.feed(LIBXL, SAVE);
+  r.sys.feed(QEMU, '{"return": {}, "id": 2}\r\n');
+  r.finish({ ok: false, why: "hvc1 still holds 64 bytes after 10 s: dom0 is not reading console 1" });
+  await new Promise((res) => setImmediate(res));
+  const reply = JSON.parse(r.toLibxl()) as { error: { class: string; desc: string }; id: number };
+  assert.is(reply.id, 2);
+  assert.is(reply.error.class, "GenericError");
+  assert.match(reply.error.desc, /^stubdom: hvc1 still holds 64 bytes/);
+});
+
+test("QEMU's own failure to save passes through, and nothing is copied", () => {
+  const r = relay();
+  r.sys.feed(LIBXL, SAVE);
+  r.sys.feed(QEMU, '{"error": {"class": "GenericError", "desc": "Could not dup FD"}, "id": 2}\r\n');
+  assert.is(r.toLibxl(), '{"error": {"class": "GenericError", "desc": "Could not dup FD"}, "id": 2}\r\n');
+  assert.equal(r.calls, ["prepare"]);
+});
+
+test("a refused save never reaches QEMU; libxl gets the reason", () => {
+  const r = relay("this stubdom's device state was saved once already");
+  r.sys.feed(LIBXL, SAVE);
+  assert.is(r.toQemu(), "");
+  assert.equal(JSON.parse(r.toLibxl()), { error: { class: "GenericError", desc: "stubdom: this stubdom's device state was saved once already" }, id: 2 });
+  assert.equal(r.calls, []);
+});
+
+test("either side closing closes the other; no QEMU monitor closes libxl's connection at once", () => {
+  const r = relay();
+  r.sys.hangUp(QEMU);
+  assert.ok(r.sys.closed.has(LIBXL) && r.sys.closed.has(QEMU));
+  const sys = new FakeSys();
+  sys.connections.set(LISTEN, [70]);
+  startLibxlQmpRelay(sys, new Log(sys), LISTEN, QEMU_SOCKET, { refusal: () => undefined, prepare: () => undefined, deliver: async () => ({ ok: true, bytes: 0 }) });
+  sys.feed(LISTEN, "");
+  assert.ok(sys.closed.has(70));
+  assert.match(sys.bytesWritten(1), /QEMU's monitor for libxl does not answer/);
+});
+
+test.run();
