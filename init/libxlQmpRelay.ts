@@ -3,6 +3,9 @@
 // reads libxl's commands only to see `xen-save-devices-state`: before QEMU gets that one the state
 // file is emptied, and QEMU's answer is held until the state is complete in dom0 (deviceState.ts),
 // or replaced by an error that says why not. Everything else passes as it came, in order.
+// While QEMU is down (a restart), a connection waits for the next QEMU's monitor, retrying with a
+// backoff up to QEMU_WAIT_MS: closing it at once would make vchan-socket-proxy, which reconnects as
+// soon as a connection ends, spin against the init.
 import { fdStream, type ByteStream } from "../runtime/fdStream.ts";
 import type { Sys } from "../runtime/sys.ts";
 import { decodeUtf8, encodeUtf8 } from "../runtime/utf8.ts";
@@ -11,6 +14,12 @@ import type { Delivery } from "./deviceState.ts";
 import type { Log } from "./log.ts";
 
 export const SAVE_COMMAND = "xen-save-devices-state";
+/** How long a libxl connection waits for QEMU's monitor (a restart's backoff is at most 10 s by default). */
+export const QEMU_WAIT_MS = 30_000;
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 1000;
+/** libxl's lines held while no QEMU is there yet; more means it is not waiting for answers. */
+const MAX_WAITING_LINES = 64;
 
 export interface SaveHook {
   refusal(): string | undefined;
@@ -22,10 +31,13 @@ export interface SaveHook {
 export const qmpError = (idJson: string, desc: string): Uint8Array =>
   encodeUtf8(`{"error": {"class": "GenericError", "desc": ${JSON.stringify(desc)}}, "id": ${idJson}}\r\n`);
 
-/** One libxl connection: its stream and QEMU's. */
+/** One libxl connection: its stream and, once QEMU's monitor answers, QEMU's. */
 class Relay {
   private readonly fromLibxl = new QmpLines();
   private readonly fromQemu = new QmpLines();
+  private qemu: ByteStream | undefined;
+  /** libxl's lines that arrived before QEMU's monitor did. */
+  private waiting: Uint8Array[] = [];
   /** The id (as JSON) of the save command QEMU is working on. */
   private saveId: string | undefined;
   /** QEMU's lines that wait behind a held save answer. */
@@ -34,14 +46,28 @@ class Relay {
 
   constructor(
     private readonly libxl: ByteStream,
-    private readonly qemu: ByteStream,
     private readonly save: SaveHook,
     private readonly log: Log,
   ) {
     libxl.onData((b) => this.guard(() => this.fromLibxlData(b)));
-    qemu.onData((b) => this.guard(() => this.fromQemuData(b)));
     libxl.onClose(() => this.close());
+  }
+
+  get closed(): boolean {
+    return !this.open;
+  }
+
+  attach(qemu: ByteStream): void {
+    this.qemu = qemu;
+    qemu.onData((b) => this.guard(() => this.fromQemuData(b)));
     qemu.onClose(() => this.close());
+    for (const line of this.waiting.splice(0)) qemu.write(line);
+  }
+
+  private toQemu(line: Uint8Array): void {
+    if (this.qemu) return this.qemu.write(line);
+    if (this.waiting.length >= MAX_WAITING_LINES) throw new Error(`libxl sent ${MAX_WAITING_LINES} lines while QEMU's monitor was not there`);
+    this.waiting.push(line);
   }
 
   private guard(fn: () => void): void {
@@ -53,11 +79,11 @@ class Relay {
     }
   }
 
-  private close(): void {
+  close(): void {
     if (!this.open) return;
     this.open = false;
     this.libxl.close();
-    this.qemu.close();
+    this.qemu?.close();
   }
 
   private fromLibxlData(bytes: Uint8Array): void {
@@ -75,7 +101,7 @@ class Relay {
         this.saveId = id;
         this.log.info("save: libxl asked QEMU for the device state");
       }
-      this.qemu.write(line);
+      this.toQemu(line);
     }
   }
 
@@ -113,10 +139,25 @@ class Relay {
   }
 }
 
-/**
- * Accepts libxl's connections on `listenFd` (nonblocking) and relays each to QEMU's monitor at
- * `qemuSocket`; a connection that finds no QEMU is closed, as libxl would find no monitor.
- */
+/** Connects `relay` to QEMU's monitor, retrying with a backoff while QEMU is not there. */
+function connectQemu(sys: Sys, log: Log, relay: Relay, qemuSocket: string, started: number, delay = RETRY_FIRST_MS): void {
+  if (relay.closed) return;
+  let fd: number;
+  try {
+    fd = sys.unixConnect(qemuSocket);
+  } catch (e) {
+    if (delay === RETRY_FIRST_MS) log.info(`qmp relay: QEMU's monitor for libxl is not there (${(e as Error).message}); libxl's connection waits for it`);
+    if (sys.now() - started >= QEMU_WAIT_MS) {
+      log.warn(`qmp relay: no QEMU monitor for libxl within ${QEMU_WAIT_MS / 1000} s; closing libxl's connection`);
+      return relay.close();
+    }
+    sys.setTimer(delay, () => connectQemu(sys, log, relay, qemuSocket, started, Math.min(delay * 2, RETRY_MAX_MS)));
+    return;
+  }
+  relay.attach(fdStream(sys, fd, "QEMU's monitor for libxl"));
+}
+
+/** Accepts libxl's connections on `listenFd` (nonblocking) and relays each to QEMU's monitor at `qemuSocket`. */
 export function startLibxlQmpRelay(sys: Sys, log: Log, listenFd: number, qemuSocket: string, save: SaveHook): void {
   sys.setNonblocking(listenFd);
   sys.onReadable(listenFd, () => {
@@ -129,15 +170,7 @@ export function startLibxlQmpRelay(sys: Sys, log: Log, listenFd: number, qemuSoc
         return;
       }
       if (fd === undefined) return;
-      let qemuFd: number;
-      try {
-        qemuFd = sys.unixConnect(qemuSocket);
-      } catch (e) {
-        log.warn(`qmp relay: QEMU's monitor for libxl does not answer (${(e as Error).message}); closing libxl's connection`);
-        sys.close(fd);
-        continue;
-      }
-      new Relay(fdStream(sys, fd, "libxl's QMP connection"), fdStream(sys, qemuFd, "QEMU's monitor for libxl"), save, log);
+      connectQemu(sys, log, new Relay(fdStream(sys, fd, "libxl's QMP connection"), save, log), qemuSocket, sys.now());
     }
   });
 }

@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include "sys.h"
 
 /* Every termios flag a binary stream needs off (what cfmakeraw clears), one byte per read. */
@@ -36,9 +37,11 @@ static JSValue js_open_raw_tty(JSContext *ctx, JSValueConst this_val, int argc, 
     const char *path = JS_ToCString(ctx, argv[0]);
     if (!path)
         return JS_EXCEPTION;
+    /* musl's sched_* wrappers only say ENOSYS (the calls are per thread on Linux), so the system
+       calls are made directly; PID 1 has one thread. */
     struct sched_param before, rt = { .sched_priority = 1 };
-    int policy = sched_getscheduler(0);
-    int boosted = policy >= 0 && sched_getparam(0, &before) == 0 && sched_setscheduler(0, SCHED_FIFO, &rt) == 0;
+    long policy = syscall(SYS_sched_getscheduler, 0);
+    int boosted = policy >= 0 && syscall(SYS_sched_getparam, 0, &before) == 0 && syscall(SYS_sched_setscheduler, 0, SCHED_FIFO, &rt) == 0;
     int fd = open(path, (accmode & O_ACCMODE) | O_NOCTTY | O_CLOEXEC);
     int err = fd < 0 ? errno : 0;
     const char *stage = "open";
@@ -54,7 +57,7 @@ static JSValue js_open_raw_tty(JSContext *ctx, JSValueConst this_val, int argc, 
         stage = "tcgetattr";
     }
     if (boosted)
-        sched_setscheduler(0, policy, &before);
+        syscall(SYS_sched_setscheduler, 0, (int)policy, &before);
     JS_FreeCString(ctx, path);
     if (err) {
         if (fd >= 0)

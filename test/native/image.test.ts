@@ -161,7 +161,7 @@ test("runtime + init fit in 1 MiB; the kernel is the minimal bzImage, with privc
   for (const symbol of ["CONFIG_XEN_PV", "CONFIG_HVC_XEN", "CONFIG_XEN_PRIVCMD", "CONFIG_XEN_GNTDEV", "CONFIG_XEN_NETDEV_FRONTEND", "CONFIG_BRIDGE", "CONFIG_TUN", "CONFIG_VIRTIO_CONSOLE"]) {
     assert.is(config.get(symbol), "y", symbol);
   }
-  assert.match(config.get("CONFIG_CMDLINE") ?? "", /xen_privcmd\.unrestricted=1/);
+  assert.match(config.get("CONFIG_CMDLINE") ?? "", /xen_privcmd\.unrestricted=1 rootfstype=ramfs/);
 });
 
 test(`${RESULTS_FILE} has the "Image sizes" of these very images (npm run build writes it)`, async () => {

@@ -47,6 +47,7 @@ test("every module the Debian-kernel images load is built in: xen ones outside t
   // The privcmd parameter the module list passes must reach the built-in driver.
   assert.is(merged.get("CONFIG_CMDLINE_BOOL"), "y");
   assert.match(merged.get("CONFIG_CMDLINE") ?? "", /xen_privcmd\.unrestricted=1/);
+  assert.match(merged.get("CONFIG_CMDLINE") ?? "", /rootfstype=ramfs/, "the rootfs is not capped at half of a 64 MiB stubdom's RAM");
 });
 
 test("Debian's cloud kernel builds each of those modules as a module, and knows every symbol the fragments set", () => {

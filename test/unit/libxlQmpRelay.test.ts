@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Delivery } from "../../init/deviceState.ts";
-import { startLibxlQmpRelay } from "../../init/libxlQmpRelay.ts";
+import { QEMU_WAIT_MS, startLibxlQmpRelay } from "../../init/libxlQmpRelay.ts";
 import { Log } from "../../init/log.ts";
 import { FakeSys } from "../support/fakeSys.ts";
 
@@ -86,16 +86,28 @@ test("a refused save never reaches QEMU; libxl gets the reason", () => {
   assert.equal(r.calls, []);
 });
 
-test("either side closing closes the other; no QEMU monitor closes libxl's connection at once", () => {
+test("either side closing closes the other", () => {
   const r = relay();
   r.sys.hangUp(QEMU);
   assert.ok(r.sys.closed.has(LIBXL) && r.sys.closed.has(QEMU));
+});
+
+test("while QEMU is down libxl's connection waits, its lines held, for the next QEMU; after QEMU_WAIT_MS it is closed", async () => {
   const sys = new FakeSys();
-  sys.connections.set(LISTEN, [70]);
-  startLibxlQmpRelay(sys, new Log(sys), LISTEN, QEMU_SOCKET, { refusal: () => undefined, prepare: () => undefined, deliver: async () => ({ ok: true, bytes: 0 }) });
+  const save = { refusal: () => undefined, prepare: () => undefined, deliver: async () => ({ ok: true as const, bytes: 0 }) };
+  sys.connections.set(LISTEN, [70, 71]);
+  startLibxlQmpRelay(sys, new Log(sys), LISTEN, QEMU_SOCKET, save);
   sys.feed(LISTEN, "");
-  assert.ok(sys.closed.has(70));
-  assert.match(sys.bytesWritten(1), /QEMU's monitor for libxl does not answer/);
+  sys.feed(70, '{"execute": "qmp_capabilities", "id": 1}\r\n');
+  await sys.advance(500);
+  assert.not.ok(sys.closed.has(70), "not closed at once: vchan-socket-proxy would reconnect in a loop");
+  sys.sockets.set(QEMU_SOCKET, [80]);
+  await sys.advance(1000);
+  assert.is(sys.bytesWritten(80), '{"execute": "qmp_capabilities", "id": 1}\r\n', "the held line goes to the new QEMU");
+  assert.is((sys.bytesWritten(1).match(/is not there/g) ?? []).length, 2, "one line per connection, however many retries");
+  await sys.advance(QEMU_WAIT_MS + 1000);
+  assert.ok(sys.closed.has(71), "the second connection, which never got a QEMU, is closed at the bound");
+  assert.match(sys.bytesWritten(1), /no QEMU monitor for libxl within 30 s; closing libxl's connection/);
 });
 
 test.run();

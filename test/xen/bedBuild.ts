@@ -13,16 +13,18 @@ import { writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 import { candidateVersions, installedVersions, unpackDebs } from "../../buildkit/debianPackages.ts";
 
 export const XEN_HYPERVISOR = "xen-hypervisor-4.17-amd64";
-const DOM0_ROOT_PACKAGES = ["xen-utils-4.17", "xenstore-utils", "qemu-system-xen", "busybox", "kmod", "iproute2", "procps"];
+/** socat carries `xl migrate` between two beds (no ssh needed: xl migrate -s '' takes a command). */
+const DOM0_ROOT_PACKAGES = ["xen-utils-4.17", "xenstore-utils", "qemu-system-xen", "busybox", "kmod", "iproute2", "procps", "socat"];
 const MIRRORS = [
   "deb http://deb.debian.org/debian bookworm main",
   "deb http://deb.debian.org/debian bookworm-updates main",
   "deb http://deb.debian.org/debian-security bookworm-security main",
 ];
-/** Module trees of the generic kernel the dom0 needs: Xen backends, virtio, 9p, ext4, bridges. */
+/** Module trees of the generic kernel the dom0 needs: Xen backends, virtio (the NIC between two beds), 9p, ext4, bridges. */
 const DOM0_MODULE_TREES = [
   "drivers/xen", "drivers/block", "drivers/virtio", "drivers/char/virtio_console.ko", "drivers/net/xen-netback",
-  "drivers/net/tun.ko", "net/bridge", "net/802", "net/llc", "net/9p", "fs", "lib", "crypto", "arch",
+  "drivers/net/tun.ko", "drivers/net/virtio_net.ko", "drivers/net/net_failover.ko", "net/core/failover.ko",
+  "net/bridge", "net/802", "net/llc", "net/9p", "fs", "lib", "crypto", "arch",
 ];
 /** What the initramfs loads to reach the root image. */
 const INITRAMFS_MODULES = ["virtio_pci", "virtio_blk", "ext4", "crc32c_generic"];

@@ -24,6 +24,8 @@ export interface BedVmOptions {
   runDir: string;
   /** QEMU is killed after this long, whatever happens. */
   limitMs: number;
+  /** A NIC on a point-to-point link to another bed: one listens on the host's loopback port, the other connects. */
+  link?: { role: "listen" | "connect"; port: number; mac: string };
 }
 
 function listenOnce(path: string): { server: Server; connected: Promise<Socket>; listening: Promise<void> } {
@@ -74,6 +76,7 @@ export class BedVm {
       "-chardev", `socket,id=com1,path=${join(o.runDir, "serial.sock")}`, "-serial", "chardev:com1",
       "-device", "virtio-serial-pci", "-chardev", `socket,id=agent,path=${join(o.runDir, "agent.sock")}`,
       "-device", `virtserialport,chardev=agent,name=${AGENT_PORT}`,
+      ...(o.link ? ["-netdev", `socket,id=link,${o.link.role}=127.0.0.1:${o.link.port}`, "-device", `virtio-net-pci,netdev=link,mac=${o.link.mac}`] : []),
     ];
     const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "inherit", "inherit"] });
     const vm = new BedVm(qemu, o.runDir, o.limitMs);

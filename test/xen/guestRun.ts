@@ -183,7 +183,7 @@ async function destroy(dom0: Dom0, check: (w: string, ok: boolean, d: string) =>
 }
 
 /** A failed create can leave the guest or a paused `<guest>-dm` behind: destroy both. */
-async function cleanUp(dom0: Dom0, check: (w: string, ok: boolean, d: string) => boolean, g: string): Promise<void> {
+export async function cleanUp(dom0: Dom0, check: (w: string, ok: boolean, d: string) => boolean, g: string): Promise<void> {
   const r = await dom0.sh(`for d in ${g} ${g}-dm; do xl list "$d" >/dev/null 2>&1 && echo "destroying $d" && timeout 30 xl destroy "$d"; done; xl list | grep -E '^${g}(-dm)? ' || true`, 90);
   const destroyed = r.out.split("\n").filter((l) => l.startsWith("destroying")).map((l) => l.slice(11));
   const still = r.out.split("\n").filter((l) => l.startsWith(g));
@@ -191,7 +191,7 @@ async function cleanUp(dom0: Dom0, check: (w: string, ok: boolean, d: string) =>
 }
 
 /** The stubdom's console (our init's log), the guest's serial, xl's logs, into saveDir/<guest>/. */
-async function saveLogs(dom0: Dom0, g: string, saveDir: string): Promise<void> {
+export async function saveLogs(dom0: Dom0, g: string, saveDir: string): Promise<void> {
   const dir = join(saveDir, g);
   mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = {

@@ -3,7 +3,10 @@
 // the test can see the device model still serving the guest after a QEMU restart. Between beats it
 // sleeps in `sti; hlt` (with interrupts off Xen would read the halt as a power-off) and touches no
 // port QEMU emulates: a restart is only safe while no I/O request is in flight.
-// At each beat it also reads ACPI PM1a_STS (Xen emulates it at 0xb000 for qemu-xen guests): once
+// At boot it writes a value into the UART's scratch register, which QEMU keeps in the serial
+// device's migration state, and at every beat reads it back: "beat" while it holds, "beat: UART
+// scratch register lost" once it does not (a QEMU restarted from reset, a restore that lost the
+// device state). At each beat it also reads ACPI PM1a_STS (Xen emulates it at 0xb000 for qemu-xen guests): once
 // `xl shutdown -F` (or `xl trigger power`) has set the power button bit, it prints a last line and
 // requests soft-off (SLP_EN, type 0) through PM1a_CNT, which QEMU handles by shutting the domain down.
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
@@ -11,6 +14,8 @@ import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
 export const GUEST_HELLO = DEMO_GUEST_LINE;
 export const GUEST_BEAT = "beat";
 export const GUEST_BYE = "power button: soft-off";
+/** The beat line when the scratch register no longer holds the guest's value. */
+export const GUEST_LOST = "beat: UART scratch register lost";
 /** About 10 s between beats: longer than a QEMU restart inside the stubdom takes. */
 export const BEAT_TICKS = 182;
 export const BEAT_SECONDS = BEAT_TICKS / 18.2;
@@ -18,6 +23,8 @@ export const BEAT_SECONDS = BEAT_TICKS / 18.2;
 const ORIGIN = 0x7c00;
 const BDA_TICKS = 0x046c;
 const COM1 = 0x3f8;
+const COM1_SCRATCH = COM1 + 7;
+const SCRATCH_VALUE = 0xa5;
 const PM1A_STS = 0xb000;
 const PM1A_CNT = 0xb004;
 const SLP_EN = 0x2000;
@@ -66,6 +73,9 @@ export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
     0xfc, // cld
     0xbe, { abs16: "hello" }, // mov si, hello
     0xe8, { rel16: "print" }, // call print
+    0xba, lo(COM1_SCRATCH), hi(COM1_SCRATCH), // mov dx, COM1 scratch
+    0xb0, SCRATCH_VALUE, // mov al, SCRATCH_VALUE
+    0xee, // out dx, al
     { label: "beat" },
     0x8b, 0x1e, lo(BDA_TICKS), hi(BDA_TICKS), // mov bx, [ticks]
     { label: "sleep" },
@@ -83,6 +93,12 @@ export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
     0x75, { rel8: "off" }, // jnz off
     { label: "tick" },
     0xbe, { abs16: "beatLine" }, // mov si, beatLine
+    0xba, lo(COM1_SCRATCH), hi(COM1_SCRATCH), // mov dx, COM1 scratch
+    0xec, // in al, dx
+    0x3c, SCRATCH_VALUE, // cmp al, SCRATCH_VALUE
+    0x74, { rel8: "say" }, // je say
+    0xbe, { abs16: "lostLine" }, // mov si, lostLine
+    { label: "say" },
     0xe8, { rel16: "print" }, // call print
     0xeb, { rel8: "beat" }, // jmp beat
     { label: "off" },
@@ -107,6 +123,7 @@ export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
     0xc3, // ret
     { label: "hello" }, ...text(`${GUEST_HELLO}\r\n`),
     { label: "beatLine" }, ...text(`${GUEST_BEAT}\r\n`),
+    { label: "lostLine" }, ...text(`${GUEST_LOST}\r\n`),
     { label: "bye" }, ...text(`${GUEST_BYE}\r\n`),
   ]);
   if (code.length > 510) throw new Error(`heartbeat guest is ${code.length} bytes; a boot sector holds 510`);
@@ -118,8 +135,8 @@ export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
 }
 
 /** The sector at the start of a 1 MiB raw disk, as xl's `disk=` takes it. */
-export function heartbeatGuestDisk(): Uint8Array {
+export function heartbeatGuestDisk(beatTicks = BEAT_TICKS): Uint8Array {
   const disk = new Uint8Array(1 << 20);
-  disk.set(heartbeatGuestSector(), 0);
+  disk.set(heartbeatGuestSector(beatTicks), 0);
   return disk;
 }

@@ -1,8 +1,11 @@
 // `npm run test:xen`: our stubdom under real Xen. Builds the bed if it is not cached, boots Xen 4.17
 // under QEMU TCG, checks our XenStore client on dom0's /dev/xen/xenbus, and runs stock `xl create`
 // of an HVM guest with our kernel + rootfs at libxl's default stubdom memory (then xl shutdown) and
-// at 64 MiB (then a QEMU kill and restart, and xl destroy). Ends with `N passed, N failed`, and the
-// figures in the "Real Xen" section of bench/RESULTS.md. One run at a time on a machine (bedLock.ts).
+// at 64 MiB (then a QEMU kill and restart, and xl destroy). Then it moves running guests, with our
+// stubdom and with the device model in dom0: xl save and restore, xl migrate to localhost, a restore
+// of a damaged state, and xl migrate to a second bed booted beside the first on a link of their own.
+// Ends with `N passed, N failed`, and the figures in the "Real Xen" section of bench/RESULTS.md.
+// One run at a time on a machine (bedLock.ts).
 //   XEN_TEST_CMDLINE       stubdomain_cmdline (default "console=hvc0": what libxl users write)
 //   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
 //                          remaining checks still run (default 192; 0 = no second run)
@@ -18,13 +21,16 @@ import { lockBed } from "./bedLock.ts";
 import { BedVm } from "./bedVm.ts";
 import { Checks } from "./checks.ts";
 import { Dom0 } from "./dom0.ts";
-import { runGuest, type GuestFigures, type GuestPlan, type StagedFiles } from "./guestRun.ts";
+import { clockSkew, corruptRestore, runMove, type FastGuestFiles, type MoveFigures, type MovePlan, type SecondHost } from "./guestMoves.ts";
+import { runGuest, type GuestFigures, type GuestPlan } from "./guestRun.ts";
 import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
 import { xenResultsSection, XEN_RESULTS_HEADING } from "./resultsSection.ts";
 
 const RUN_DIR = "build/test-xen";
 const SHARE = join(RUN_DIR, "share");
 const VM_LIMIT_MS = 25 * 60_000;
+/** The moved guests beat about once a second, so the gap in their heartbeat shows a move's downtime. */
+const FAST_BEAT_TICKS = 18;
 const DOM0_READY_MS = 180_000;
 
 const t0 = Date.now();
@@ -57,7 +63,11 @@ async function xenbusCheck(dom0: Dom0, checks: Checks): Promise<void> {
   );
 }
 
-function stage(): StagedFiles {
+/** The link between the two beds: A listens on this host port, B connects. */
+const LINK_PORT = 20000 + (process.pid % 20000);
+const LINK_NET = "10.77.0";
+
+function stage(): FastGuestFiles {
   for (const f of [outputs.kernel, outputs.xenRootfs]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/image/build.ts\` first`);
   }
@@ -66,7 +76,33 @@ function stage(): StagedFiles {
   copyFileSync(outputs.kernel, join(SHARE, "qemu-stubdom-linux-kernel"));
   copyFileSync(outputs.xenRootfs, join(SHARE, "qemu-stubdom-linux-rootfs"));
   writeFileSync(join(SHARE, "guest.img"), heartbeatGuestDisk());
-  return { kernel: "/mnt/bed/qemu-stubdom-linux-kernel", rootfs: "/mnt/bed/qemu-stubdom-linux-rootfs", disk: "/mnt/bed/guest.img", cmdline };
+  writeFileSync(join(SHARE, "guest-fast.img"), heartbeatGuestDisk(FAST_BEAT_TICKS));
+  return { kernel: "/mnt/bed/qemu-stubdom-linux-kernel", rootfs: "/mnt/bed/qemu-stubdom-linux-rootfs", disk: "/mnt/bed/guest.img", fastDisk: "/mnt/bed/guest-fast.img", cmdline };
+}
+
+/** Every move with our stubdom, each beside its control with the device model in dom0. */
+function movePlans(): MovePlan[] {
+  const kinds: [MovePlan["kind"], string][] = [
+    ["save-restore", "xl save + xl restore"],
+    ["migrate-localhost", "xl migrate to localhost"],
+    ["migrate-hosts", "xl migrate to a second host"],
+  ];
+  return kinds.flatMap(([kind, what]) => [
+    { name: `mv-${kind}`, label: `${what} (stubdom)`, kind, dm: "stubdom" as const },
+    { name: `mv-${kind}-dom0`, label: `${what} (device model in dom0)`, kind, dm: "dom0" as const },
+  ]);
+}
+
+/** The second bed's dom0, with both ends of the link up and its clock measured against the first's. */
+async function secondHost(a: Dom0, vmB: BedVm, checks: Checks): Promise<SecondHost | undefined> {
+  await vmB.agent.ready(DOM0_READY_MS);
+  const b = new Dom0(vmB.agent);
+  const up = (n: number): string => `dev=$(ls /sys/class/net | grep -v '^lo$' | head -1); ip link set "$dev" up && ip addr add ${LINK_NET}.${n}/24 dev "$dev" && echo dev=$dev`;
+  await a.sh(up(1), 20);
+  await b.sh(up(2), 20);
+  const ping = await a.sh(`busybox ping -c 3 -W 5 ${LINK_NET}.2 | tail -2`, 40);
+  const ok = checks.record("two beds: the second host answers on the link between them", ping.rc === 0, ping.out.trim().replace(/\n/g, "; "));
+  return ok ? { dom0: b, address: `${LINK_NET}.2`, clockSkewMs: await clockSkew(a, b) } : undefined;
 }
 
 async function main(): Promise<number> {
@@ -84,8 +120,9 @@ async function main(): Promise<number> {
   const { dom0Kernel } = bedInputs();
 
   const bootStart = Date.now();
-  const vm = await BedVm.boot({ bed, share: SHARE, runDir: RUN_DIR, limitMs: VM_LIMIT_MS });
+  const vm = await BedVm.boot({ bed, share: SHARE, runDir: RUN_DIR, limitMs: VM_LIMIT_MS, link: { role: "listen", port: LINK_PORT, mac: "52:54:00:77:00:01" } });
   process.on("exit", () => vm.kill());
+  let vmB: BedVm | undefined;
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
   const recent: string[] = [];
   vm.serial.onLine((line) => {
@@ -95,6 +132,7 @@ async function main(): Promise<number> {
   });
   let bootMs: number | undefined;
   const guests: GuestFigures[] = [];
+  const moves: MoveFigures[] = [];
   try {
     await vm.agent.ready(DOM0_READY_MS);
     bootMs = Date.now() - bootStart;
@@ -125,10 +163,28 @@ async function main(): Promise<number> {
       log(`guest ${plan.name}: ${plan.label}`);
       guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
     }
+
+    for (const plan of movePlans().filter((p) => p.kind !== "migrate-hosts")) {
+      log(`guest ${plan.name}: ${plan.label}`);
+      moves.push(await runMove(dom0, undefined, checks, plan, files, RUN_DIR));
+      if (plan.kind === "save-restore" && plan.dm === "stubdom") await corruptRestore(dom0, checks, plan.name, RUN_DIR);
+    }
+    // The second bed boots only now, when the first is done with what two TCG VMs at once would
+    // slow down (stubdom memory at 64 MiB is tight, and unpacking the rootfs races the drivers).
+    log("second host: booting a second bed on a link of its own to the first");
+    mkdirSync(join(RUN_DIR, "host-b"), { recursive: true });
+    vmB = await BedVm.boot({ bed, share: SHARE, runDir: join(RUN_DIR, "host-b"), limitMs: VM_LIMIT_MS, link: { role: "connect", port: LINK_PORT, mac: "52:54:00:77:00:02" } });
+    const b = vmB;
+    process.on("exit", () => b.kill());
+    const hostB = await secondHost(dom0, b, checks);
+    for (const plan of hostB ? movePlans().filter((p) => p.kind === "migrate-hosts") : []) {
+      log(`guest ${plan.name}: ${plan.label}`);
+      moves.push(await runMove(dom0, hostB, checks, plan, files, RUN_DIR));
+    }
   } catch (e) {
     checks.fail("the bed run completes", `${(e as Error).message}; last console lines: ${recent.join(" | ")}`);
   } finally {
-    await vm.poweroff(60_000);
+    await Promise.all([vm.poweroff(60_000), vmB?.poweroff(60_000)]);
   }
 
   const section = xenResultsSection({
@@ -144,6 +200,7 @@ async function main(): Promise<number> {
     bootMs,
     totalMs: Date.now() - t0,
     guests,
+    moves,
     checks: checks.results,
   });
   const before = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";

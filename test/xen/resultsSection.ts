@@ -1,6 +1,7 @@
 // The "Real Xen" section of bench/RESULTS.md: what the last `npm run test:xen` measured, beside the
 // figures of the feasibility probe (busybox init, 37 MB rootfs; ../shared/research/xen-testbed.md).
 import type { CheckResult } from "./checks.ts";
+import type { MoveFigures } from "./guestMoves.ts";
 import type { GuestFigures } from "./guestRun.ts";
 
 export const XEN_RESULTS_HEADING = "## Real Xen";
@@ -19,6 +20,7 @@ export interface XenRunSummary {
   bootMs?: number;
   totalMs: number;
   guests: GuestFigures[];
+  moves: MoveFigures[];
   checks: CheckResult[];
 }
 
@@ -38,6 +40,14 @@ function row(f: GuestFigures): string {
   const end = f.endMs === undefined ? "-" : `${s(f.endMs)} (${f.plan.end})`;
   const result = f.failure ? `failed: ${f.failure.replace(/\|/g, "/")}` : "worked";
   return `| ${f.plan.label} | ${mem} | ${s(f.createMs)} | ${s(f.firstSerialMs)} | ${free} | ${s(f.restartMs)} | ${end} | ${result} |`;
+}
+
+function moveRow(f: MoveFigures, checks: readonly CheckResult[]): string {
+  const mine = checks.filter((c) => c.name.startsWith(`${f.plan.label}: `));
+  const failed = mine.filter((c) => !c.ok);
+  const took = f.plan.kind === "save-restore" ? `save ${s(f.saveMs)}, restore ${s(f.restoreMs)}` : s(f.migrateMs);
+  const result = f.failure ? `failed: ${f.failure}` : failed.length ? `failed: ${failed.map((c) => c.name.slice(f.plan.label.length + 2)).join("; ")}` : "worked";
+  return `| ${f.plan.label} | ${s(f.createMs)} | ${took} | ${s(f.gapMs)} | ${result.replace(/\|/g, "/")} |`;
 }
 
 export function xenResultsSection(r: XenRunSummary): string {
@@ -65,6 +75,17 @@ export function xenResultsSection(r: XenRunSummary): string {
     ...r.guests.map(row),
     ...PROBE_ROWS,
     "",
+    ...(r.moves.length
+      ? [
+          "Moving a running guest (it beats about once a second; \"heartbeat gap\" is the longest pause between two",
+          "beats across the move, less one beat; for save + restore it includes the time between the two commands):",
+          "",
+          "| move (device model) | xl create | xl save / restore / migrate | heartbeat gap | result |",
+          "| --- | ---: | ---: | ---: | --- |",
+          ...r.moves.map((m) => moveRow(m, r.checks)),
+          "",
+        ]
+      : []),
     ...(failed > 0 ? ["Failed checks:", "", ...r.checks.filter((c) => !c.ok).map((c) => `- ${c.name}: ${c.detail.replace(/\n/g, " ")}`), ""] : []),
   ].join("\n");
 }

@@ -12,6 +12,8 @@ export interface GuestSpec {
   /** MiB; undefined leaves libxl's default (128 MiB in 4.17). */
   stubdomMemory?: number;
   stubdomCmdline: string;
+  /** The control: the device model runs in dom0 (no stubdomain lines at all). */
+  dom0Dm?: boolean;
 }
 
 /** The lines a Xen admin adds to an HVM guest's config to use our stubdom. */
@@ -40,7 +42,7 @@ export function xlConfig(s: GuestSpec): string {
     `boot = "c"`,
     `on_poweroff = "destroy"`,
     `on_crash = "destroy"`,
-    ...stubdomLines(s),
+    ...(s.dom0Dm ? [`device_model_version = "qemu-xen"`] : stubdomLines(s)),
     "",
   ].join("\n");
 }

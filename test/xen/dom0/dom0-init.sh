@@ -24,7 +24,7 @@ hostname dom0
 ip link set lo up
 
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback xen-netback tun bridge loop \
-         virtio_console 9pnet_virtio 9p; do
+         virtio_console virtio_net 9pnet_virtio 9p; do
   modprobe "$m" || say "modprobe $m failed"
 done
 mount -t xenfs xenfs /proc/xen
