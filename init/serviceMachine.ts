@@ -109,7 +109,9 @@ const table: { [S in ServiceState]: { [E in ServiceEvent["type"]]?: Handler<E> }
   },
   up: {
     exited: (rec, ev, p) => {
-      const ended = { ...rec, lastExit: describeExit(ev.status), lastSaid: ev.said };
+      // A program killed by a signal did not say why: its last line is from its ordinary run.
+      const saidWhy = ev.status.code !== undefined && ev.status.code !== 0;
+      const ended = { ...rec, lastExit: describeExit(ev.status), lastSaid: saidWhy ? ev.said : undefined };
       return afterEnd(ended, ev.at, isFailure(ev.status), ev.at - rec.since, p, howItEnded(ended));
     },
     stop: (rec, ev, p) => ({ rec: to(rec, "stopping", ev.at, { stopStage: 0 }), actions: [stopSteps(p)[0]] }),

@@ -108,3 +108,18 @@ test("a failed service can be started again by hand, with a fresh burst budget",
 });
 
 test.run();
+
+const saidCases: [string, { code?: number; signal?: number }, string | undefined][] = [
+  ["a non-zero exit keeps what the program said last", { code: 1 }, "load of migration failed"],
+  ["a kill by a signal drops it: that line is from the ordinary run", { signal: 9 }, undefined],
+  ["a clean exit drops it", { code: 0 }, undefined],
+];
+for (const [name, status, kept] of saidCases) {
+  test(`the exit sentence: ${name}`, () => {
+    const { rec } = run([
+      { type: "start", at: 0 }, { type: "spawned", pid: 10, at: 1 },
+      { type: "exited", status: { pid: 10, ...status }, said: "load of migration failed", at: 5 },
+    ], { ...defaultPolicy, restart: "no" });
+    assert.is(rec.lastSaid, kept);
+  });
+}
