@@ -6,8 +6,8 @@ import Type, { type Static } from "typebox";
 
 export const ConfigSchema = Type.Object({
   restart: Type.Union([Type.Literal("no"), Type.Literal("on-failure"), Type.Literal("always")], {
-    default: "on-failure",
-    description: "When QEMU is restarted after it exits: never, after a failure (non-zero code or a signal), or always.",
+    default: "no",
+    description: "When QEMU is restarted after it exits: never, after a failure (non-zero code or a signal), or always. Not by default: a restarted QEMU's devices start from reset under the running guest (README: \"What a QEMU restart means for a guest\").",
   }),
   "restart-burst": Type.Integer({ minimum: 1, maximum: 100, default: 5, description: "Starts within restart-window-s after which a further failure is final (state failed)." }),
   "restart-window-s": Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: "The window, in seconds, the burst limit counts starts in." }),

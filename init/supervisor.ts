@@ -175,7 +175,9 @@ export class Supervisor {
         if (rec.state === "up") this.d.log.info(`qemu: started pid ${rec.pid}${rec.restarts ? ` (restart ${rec.restarts})` : ""}`);
         if (before.state === "up" && rec.state !== "up") this.d.log[rec.state === "down" && this.phase === "stopping" ? "info" : "error"](`qemu: pid ${before.pid} ${rec.lastExit ? `exited with ${rec.lastExit}` : "ended"}`);
         if (rec.state === "backoff") this.d.log.warn(`qemu: restarting after a backoff (${rec.error ?? ""})`);
-        if (rec.state === "failed") this.d.log.error(`qemu: ${rec.error ?? "failed"}`);
+        // Down with an error: it ended and restart says not to start it again (the default).
+        const final = rec.state === "failed" || (rec.state === "down" && rec.error !== undefined && this.phase !== "stopping");
+        if (final) this.d.log.error(`qemu: ${rec.error ?? "failed"}`);
         if (rec.state === "up" && this.phase === "booting") this.phase = "running";
         void this.publish();
       },

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SANDBOX } from "../../qemu/dmArgv.ts";
 import { ListenerEndpoint, NullEndpoint, PipeEnd } from "../support/engineFds.ts";
-import { DEFAULT_ARGV, EngineStubdom, MODULES, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
+import { DEFAULT_ARGV, EngineStubdom, RESTARTING, MODULES, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
 
 const BOUND = { virtualMs: 10_000 };
 let s: EngineStubdom | undefined;
@@ -159,7 +159,7 @@ test("a 1500-argument dm-argv reaches QEMU whole and in numeric order", async ()
 });
 
 test("restore: the placeholder becomes hvc2's fd; a crash after the restore restarts QEMU without -incoming", async () => {
-  const x = await boot({ argv: [...DEFAULT_ARGV, "-incoming", "$STUBDOM_RESTORE_INCOMING_ARG"], consoles: [1, 2, 3] });
+  const x = await boot({ argv: [...DEFAULT_ARGV, "-incoming", "$STUBDOM_RESTORE_INCOMING_ARG"], consoles: [1, 2, 3], cmdline: RESTARTING });
   await x.waitHealth("state", (v) => v === "running", BOUND);
   await x.waitLog(/info: restore: QEMU restored the device state from hvc2; the guest runs on\n/, BOUND);
   const first = x.qemu.runs[0];

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import type { SeedSpec } from "../../host/dev/seed.ts";
-import { DEFAULT_ARGV, EngineStubdom, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
+import { DEFAULT_ARGV, EngineStubdom, RESTARTING, QEMU_BINARY, type StubdomOptions } from "../support/engineStubdom.ts";
 
 const BOUND = { virtualMs: 10_000 };
 let s: EngineStubdom | undefined;
@@ -74,13 +74,13 @@ test("the restore console is missing while dm-argv asks to restore", async () =>
   const error = await failsWith({ argv: [...DEFAULT_ARGV, "-incoming", "$STUBDOM_RESTORE_INCOMING_ARG"], consoles: [1, 3] });
   assert.is(
     error,
-    "QEMU could not start: dm-argv asks to restore from the saved state, but the restore console (device/console/2, hvc2) does not exist; 5 starts within 60 s, so it is not restarted again",
+    "QEMU could not start: dm-argv asks to restore from the saved state, but the restore console (device/console/2, hvc2) does not exist; restart is \"no\", so it is not restarted",
   );
   assert.is(s!.qemu.runs.length, 0, "nothing was spawned");
 });
 
 test("QEMU fails to spawn (ENOENT): five tries with backoff, then failed", async () => {
-  const error = await failsWith({ qemuInstalled: false });
+  const error = await failsWith({ qemuInstalled: false, cmdline: RESTARTING });
   assert.match(error, /^QEMU could not start: spawn\(\["\/usr\/bin\/qemu-system-i386",/);
   assert.match(error, new RegExp(`execve\\("${escape(QEMU_BINARY)}"\\): No such file or directory; 5 starts within 60 s, so it is not restarted again$`));
   assert.is(await s!.health("qemu/state"), "failed");
@@ -88,7 +88,7 @@ test("QEMU fails to spawn (ENOENT): five tries with backoff, then failed", async
 });
 
 test("QEMU that exits at once ends in failed after the burst limit, on the backoff schedule", async () => {
-  const error = await failsWith({ qemu: { start: { code: 1 } } });
+  const error = await failsWith({ qemu: { start: { code: 1 } }, cmdline: RESTARTING });
   assert.is(error, "QEMU exited with code:1; 5 starts within 60 s, so it is not restarted again");
   const x = s!;
   assert.is(await x.health("qemu/restarts"), "4");
@@ -119,7 +119,7 @@ test("a bad setting on the kernel command line is reported and the default kept"
   await x.waitHealth("state", (v) => v === "running", BOUND);
   const problems = (await x.health("config-problems"))!.split("\n");
   assert.equal(problems, [
-    'kernel command line: restart "sometimes" is not one of no, on-failure, always; keeping "on-failure"',
+    'kernel command line: restart "sometimes" is not one of no, on-failure, always; keeping "no"',
     `kernel command line: unknown setting "colour" (known: ${problems[1].split("(known: ")[1]}`,
   ]);
   assert.match(problems[1], /known: restart, restart-burst, /);

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SIGNAL_NUMBERS } from "../support/engineShims.ts";
-import { EngineStubdom, type StubdomOptions } from "../support/engineStubdom.ts";
+import { EngineStubdom, RESTARTING, type StubdomOptions } from "../support/engineStubdom.ts";
 import type { QemuRun } from "../support/enginePrograms.ts";
 
 const BOUND = { virtualMs: 10_000 };
@@ -104,7 +104,7 @@ test("an unknown control/shutdown request is ignored with a warning; PID 1 stays
 });
 
 test("SIGTERM while QEMU is in backoff: nothing to stop, straight to poweroff", async () => {
-  const x = (s = await EngineStubdom.boot({ qemu: { start: { code: 1 } } }));
+  const x = (s = await EngineStubdom.boot({ qemu: { start: { code: 1 } }, cmdline: RESTARTING }));
   await x.waitHealth("qemu/state", (v) => v === "backoff", BOUND);
   const runs = x.qemu.runs.length;
   x.world.raise(SIGNAL_NUMBERS.SIGTERM);

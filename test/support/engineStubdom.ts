@@ -25,6 +25,9 @@ export interface PvNic {
   iface: string;
 }
 
+/** The kernel command line of a test that is about restarts: `restart` is `no` by default. */
+export const RESTARTING = "console=hvc0 quiet stubdom.restart=on-failure";
+
 export interface StubdomOptions {
   stubdom?: number;
   guest?: number;

@@ -9,7 +9,7 @@ import { parseSetting, type PropertySchema } from "../../init/schemaCheck.ts";
 test("with no layer, every setting has its documented default, and TypeBox agrees the result is valid", () => {
   const { config, problems } = resolveConfig([]);
   assert.equal(problems, []);
-  assert.is(config.restart, "on-failure");
+  assert.is(config.restart, "no");
   assert.is(config["restart-burst"], 5);
   assert.is(config["debug-shell"], false);
   assert.ok(Value.Check(ConfigSchema, config));
@@ -27,10 +27,10 @@ test("later layers win: command line over defaults, XenStore over command line",
 
 test("unknown keys and bad values are sentences, and the previous value stays", () => {
   const { config, problems } = resolveConfig([cmdlineLayer("stubdom.restart=sometimes stubdom.restart-burst=0 stubdom.colour=blue")]);
-  assert.is(config.restart, "on-failure");
+  assert.is(config.restart, "no");
   assert.is(config["restart-burst"], 5);
   assert.is(problems.length, 3);
-  assert.match(problems[0], /kernel command line: restart "sometimes" is not one of no, on-failure, always; keeping "on-failure"/);
+  assert.match(problems[0], /kernel command line: restart "sometimes" is not one of no, on-failure, always; keeping "no"/);
   assert.match(problems[1], /restart-burst 0 is below the minimum 1/);
   assert.match(problems[2], /unknown setting "colour"/);
 });
@@ -75,7 +75,7 @@ test("a huge value is quoted short in its sentence", () => {
 test("setting changes are listed, and a boot-only one says it waits for the next boot", () => {
   const before = resolveConfig([]).config;
   const after = resolveConfig([{ source: "dom0", entries: [["restart", "always"], ["sandbox", "0"]] }]).config;
-  assert.equal(settingChanges(before, after), ['restart "on-failure" -> "always"', "sandbox true -> false (read at boot only: from the next boot)"]);
+  assert.equal(settingChanges(before, after), ['restart "no" -> "always"', "sandbox true -> false (read at boot only: from the next boot)"]);
   assert.equal(settingChanges(after, after), []);
 });
 
