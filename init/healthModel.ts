@@ -57,6 +57,8 @@ export function assess(h: HealthInput): Assessment {
       if (h.restoreProblem) return { state: "degraded", error: h.restoreProblem };
       const broken = Object.entries(h.other).find(([, r]) => r.state !== "up");
       if (broken) return { state: "degraded", error: `${broken[0]} is ${broken[1].state}${broken[1].error ? `: ${broken[1].error}` : ""}` };
+      // A restarted QEMU is not the one the guest booted with: its devices began again from reset.
+      if (q.restarts > 0) return { state: "degraded", error: `QEMU was restarted (restart ${q.restarts}, after it exited with ${q.lastExit ?? "an unknown status"}): the guest's emulated devices started again from reset` };
       return { state: "running", error: "" };
     }
     default: {

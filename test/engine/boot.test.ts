@@ -169,7 +169,9 @@ test("restore: the placeholder becomes hvc2's fd; a crash after the restore rest
   assert.ok(x.hvc.get(2)!.raw, "hvc2 is in raw mode");
   x.world.exitProcess(first.proc, { signal: 9 });
   await x.waitHealth("qemu/restarts", (v) => v === "1", BOUND);
-  await x.waitHealth("state", (v) => v === "running", BOUND);
+  await x.waitHealth("qemu/state", (v) => v === "up", BOUND);
+  assert.is(await x.health("state"), "degraded");
+  assert.is(await x.health("error"), "QEMU was restarted (restart 1, after it exited with signal:SIGKILL): the guest's emulated devices started again from reset");
   const second = x.qemu.runs[1];
   assert.is(await x.health("qemu/last-exit"), "signal:SIGKILL");
   assert.is(await x.health("qemu/pid"), String(second.proc.pid));

@@ -27,7 +27,7 @@ test.after.each(async () => {
 
 const dump = (x: NativeStubdom) => console.log(`--- init output ---\n${x.console.all}`);
 
-test("PID 1 boots, starts QEMU, reports running; the guest's line arrives; kill -9 brings a restart", async () => {
+test("PID 1 boots, starts QEMU, reports running; the guest's line arrives; kill -9 brings a restart, reported degraded", async () => {
   s = await NativeStubdom.start({ rootfs: outputs.devRootfs, seed: seed(demoArgv), cmdline: "stubdom.qmp-interval-s=1 stubdom.restart=on-failure" });
   try {
     await s.waitHealth("state", (v) => v === "running", BOUND);
@@ -38,7 +38,9 @@ test("PID 1 boots, starts QEMU, reports running; the guest's line arrives; kill 
     process.kill(hostPid, "SIGKILL");
     await s.waitHealth("qemu/restarts", (v) => v === "1", BOUND);
     assert.is(await s.health("qemu/last-exit"), "signal:SIGKILL");
-    await s.waitHealth("state", (v) => v === "running", BOUND);
+    // Up again, but not the QEMU the guest booted with: degraded, not running.
+    await s.waitHealth("error", (v) => v.startsWith("QEMU was restarted (restart 1, after it exited with signal:SIGKILL)"), BOUND);
+    assert.is(await s.health("state"), "degraded");
     assert.is.not(await s.health("qemu/pid"), pid1);
     await s.waitHealth("qemu/status", (v) => v === "running", BOUND);
     // Memory figures from /proc: the namespace's /proc shows the host's meminfo and QEMU's own status.

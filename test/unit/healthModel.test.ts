@@ -20,6 +20,7 @@ const cases: [string, HealthInput, string, RegExp][] = [
   ["QEMU silent on QMP", input({ qemu: rec({}), qmpChecked: true, qmpProblem: "has not answered QMP query-status for over 5 s" }), "degraded", /^QEMU pid 42 has not answered QMP query-status for over 5 s$/],
   ["QEMU silent on QMP, no problem text", input({ qemu: rec({}), qmpChecked: true }), "degraded", /^QEMU pid 42 does not answer QMP$/],
   ["the QMP proxy failed", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", other: { "qmp-proxy": rec({ state: "failed", pid: undefined, error: "exited with code:1; 5 starts within 60 s, so it is not restarted again" }) } }), "degraded", /^qmp-proxy is failed: exited with code:1/],
+  ["QEMU up again after a restart: not the device model the guest booted with", input({ qemu: rec({ restarts: 1, starts: [0, 5], lastExit: "signal:SIGSYS" }), qmpChecked: true, qmpStatus: "running" }), "degraded", /^QEMU was restarted \(restart 1, after it exited with signal:SIGSYS\): the guest's emulated devices started again from reset$/],
   ["stopping", input({ phase: "stopping", stopReason: "control/shutdown = poweroff", qemu: rec({}) }), "stopping", /^stopping: control\/shutdown = poweroff$/],
 ];
 for (const [name, h, state, error] of cases) {

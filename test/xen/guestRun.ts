@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Checks } from "./checks.ts";
 import { Dom0, parseXenstoreLs, q, sinceT0 } from "./dom0.ts";
 import { GUEST_HELLO } from "./heartbeatGuest.ts";
-import { crashAndRestart } from "./qemuRestart.ts";
+import { crashAndRestart, setRestart } from "./qemuRestart.ts";
 import { xlConfig } from "./xlConfig.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 
@@ -136,6 +136,8 @@ export async function runGuest(dom0: Dom0, checks: Checks, plan: GuestPlan, file
     const up = await dom0.waitFor(`[ "$(xenstore-read ${health}/debug-shell/state 2>/dev/null)" = up ]`, 20);
     check("dom0's stubdom/config/debug-shell = 1 starts the debug shell live (health debug-shell/state)", up !== undefined, up !== undefined ? `up ${seconds(up)} after the write` : "no debug-shell/state = up within 20 s");
     await dom0.sh(`xenstore-write ${config} 0`, 20);
+    const set = await setRestart(dom0, g, s, "on-failure", "no");
+    check("dom0's stubdom/config/restart = on-failure is applied live (the supervisor says so on its console)", set !== undefined, set !== undefined ? `said ${seconds(set)} after the write` : "no such line within 20 s");
     fig.restartMs = await crashAndRestart(dom0, check, g, health, saveDir);
   }
 
