@@ -13,8 +13,9 @@ import { writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 import { candidateVersions, installedVersions, unpackDebs } from "../../buildkit/debianPackages.ts";
 
 export const XEN_HYPERVISOR = "xen-hypervisor-4.17-amd64";
-/** socat carries `xl migrate` between two beds (no ssh needed: xl migrate -s '' takes a command). */
-const DOM0_ROOT_PACKAGES = ["xen-utils-4.17", "xenstore-utils", "qemu-system-xen", "busybox", "kmod", "iproute2", "procps", "socat"];
+/** socat carries `xl migrate` between two beds (no ssh needed: xl migrate -s '' takes a command);
+ *  dnsmasq-base serves the Linux guest's DHCP and TFTP (its iPXE script), busybox httpd the rest. */
+const DOM0_ROOT_PACKAGES = ["xen-utils-4.17", "xenstore-utils", "qemu-system-xen", "busybox", "kmod", "iproute2", "procps", "socat", "dnsmasq-base"];
 const MIRRORS = [
   "deb http://deb.debian.org/debian bookworm main",
   "deb http://deb.debian.org/debian bookworm-updates main",

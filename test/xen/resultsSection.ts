@@ -3,6 +3,7 @@
 import type { CheckResult } from "./checks.ts";
 import type { MoveFigures } from "./guestMoves.ts";
 import type { GuestFigures } from "./guestRun.ts";
+import { BIG_IO_MIB, type LinuxFigures } from "./linuxGuestRun.ts";
 
 export const XEN_RESULTS_HEADING = "## Real Xen";
 
@@ -21,6 +22,7 @@ export interface XenRunSummary {
   totalMs: number;
   guests: GuestFigures[];
   moves: MoveFigures[];
+  linuxGuests: LinuxFigures[];
   checks: CheckResult[];
 }
 
@@ -50,6 +52,29 @@ function moveRow(f: MoveFigures, checks: readonly CheckResult[]): string {
   return `| ${f.plan.label} | ${s(f.createMs)} | ${took} | ${s(f.gapMs)} | ${result.replace(/\|/g, "/")} |`;
 }
 
+/** One column per device model: every check of the Linux guest, side by side. */
+function linuxTable(guests: readonly LinuxFigures[], checks: readonly CheckResult[]): string[] {
+  if (guests.length === 0) return [];
+  const of = (f: LinuxFigures): CheckResult[] => checks.filter((c) => c.name.startsWith(`${f.label}: `));
+  const names = [...new Set(guests.flatMap((f) => of(f).map((c) => c.name.slice(f.label.length + 2))))];
+  const cell = (f: LinuxFigures, name: string): string => {
+    const c = of(f).find((x) => x.name === `${f.label}: ${name}`);
+    return c ? `${c.ok ? "yes" : "**no**"}: ${c.detail.replace(/\|/g, "/")}` : "-";
+  };
+  const kb = (n: number | undefined): string => (n === undefined ? "-" : `${(n / 1024).toFixed(1)} MiB`);
+  return [
+    "A Linux guest (Debian's kernel, 1 GiB of RAM, two e1000 NICs on two dom0 bridges, a phy and a qdisk",
+    "disk, its first serial port a pty), every check side by side:",
+    "",
+    `| check | ${guests.map((f) => f.label.replace(/^Linux guest \((.*)\)$/, "$1")).join(" | ")} |`,
+    `| --- | ${guests.map(() => "---").join(" | ")} |`,
+    ...names.map((n) => `| ${n} | ${guests.map((f) => cell(f, n)).join(" | ")} |`),
+    `| ready after xl create began / HTTP down, up 2 MiB / ${BIG_IO_MIB} MiB through the disk | ${guests.map((f) => `${s(f.readyMs)} / ${s(f.downloadMs)}, ${s(f.uploadMs)} / ${s(f.bigIoMs)}`).join(" | ")} |`,
+    `| stubdom memory after the big I/O | ${guests.map((f) => (f.dm === "stubdom" ? `MemAvailable ${kb(f.memAvailableKb)}, QEMU RSS ${kb(f.qemuRssKb)}` : "-")).join(" | ")} |`,
+    "",
+  ];
+}
+
 export function xenResultsSection(r: XenRunSummary): string {
   const passed = r.checks.filter((c) => c.ok).length;
   const failed = r.checks.length - passed;
@@ -75,6 +100,7 @@ export function xenResultsSection(r: XenRunSummary): string {
     ...r.guests.map(row),
     ...PROBE_ROWS,
     "",
+    ...linuxTable(r.linuxGuests, r.checks),
     ...(r.moves.length
       ? [
           "Moving a running guest (it beats about once a second; \"heartbeat gap\" is the longest pause between two",
