@@ -13,6 +13,7 @@ import { IMAGE_INFO, parseImageInfo } from "../rootfs/imageInfo.ts";
 import { loadModules, MODULE_LIST, parseModuleList } from "./kernelModules.ts";
 import { LiveConfig, readConfigLayer } from "./liveConfig.ts";
 import { Log } from "./log.ts";
+import { announceLogConsole, INITIALISED, LOG_CONSOLE_DIR } from "./logConsoleState.ts";
 import { mountAll } from "./mounts.ts";
 import { bridgeSteps, planBridges, type BridgePair } from "./network.ts";
 import { Reaper } from "./reaper.ts";
@@ -65,6 +66,10 @@ export async function boot(sys: Sys): Promise<void> {
     return;
   }
   log.info(`xenstore: ${device}`);
+  announceLogConsole(xs).then(
+    (o) => (o === "written" ? log.info(`console 0: ${LOG_CONSOLE_DIR}/state = ${INITIALISED} (a dom0 QEMU 8.2 or later reads the log only once it is there)`) : log.debug(`console 0: ${LOG_CONSOLE_DIR}/state not written: ${o}`)),
+    (e: Error) => log.warn(`console 0: writing ${LOG_CONSOLE_DIR}/state failed: ${e.message}`),
+  );
   const health = new HealthWriter(xs, log);
   const supervisor = new Supervisor({ sys, log, reaper, xs, health, bootMs, wallOffsetMs: Date.now() - sys.now() }, config);
   new XenStoreLink(sys, log, xs, `the XenStore channel ${device}`, () => deviceTransport(sys, device), () => {
