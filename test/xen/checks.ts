@@ -1,6 +1,9 @@
 // The Xen tier's verdicts: each check passes or fails with a sentence, printed as it happens, and
 // the closing line `N passed, N failed`.
 
+/** A duration for a check's sentence or the results table: `1.2 s`, or `-` when it was not measured. */
+export const seconds = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "-" : `${(ms / 1000).toFixed(1)} s`);
+
 export interface CheckResult {
   name: string;
   ok: boolean;

@@ -4,7 +4,7 @@
 // so the serial file shows, with dom0's timestamps, whether the guest went on (no second hello),
 // whether its device state survived (no "scratch register lost"), and how long the beat stopped.
 // Every case runs with our stubdom and, as the control, with the device model in dom0.
-import type { Checks } from "./checks.ts";
+import { seconds, type Checks } from "./checks.ts";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { cleanUp, diagnose, saveLogs, type StagedFiles } from "./guestRun.ts";
 import { GUEST_BEAT, GUEST_HELLO, GUEST_LOST } from "./heartbeatGuest.ts";
@@ -49,7 +49,6 @@ export const BEAT_PERIOD_MS = 989;
 const RECEIVER_PORT = 5000;
 
 type Check = (what: string, ok: boolean, detail: string) => boolean;
-const seconds = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "-" : `${(ms / 1000).toFixed(1)} s`);
 
 /** Starts stamping each serial line with dom0's clock (ns) into <g>-stamped.log; follows truncation. */
 const stamp = (g: string): string =>

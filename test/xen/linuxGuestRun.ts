@@ -5,7 +5,7 @@
 // store; answers a command typed through `xl console`; moves a buffer bigger than the stubdom's
 // memory (64 MiB) through its disk with 1 GiB of RAM; and, with our stubdom, keeps writing while
 // QEMU is killed inside the stubdom, to see what the guest gets back. Every wait is bounded.
-import type { Checks } from "./checks.ts";
+import { seconds, type Checks } from "./checks.ts";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { cleanUp, diagnose, saveLogs } from "./guestRun.ts";
 import { GUEST_LINKS, CONTROL_LINKS, PAYLOAD_BYTES, type GuestLink } from "./guestNetwork.ts";
@@ -46,7 +46,6 @@ export interface LinuxFigures {
 type Check = (what: string, ok: boolean, detail: string) => boolean;
 /** The guest's clock in ms: busybox date has no %N, /proc/uptime counts hundredths. */
 const GUEST_NOW_MS = "$(awk '{ printf \"%d\", $1 * 1000 }' /proc/uptime)";
-const seconds = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "-" : `${(ms / 1000).toFixed(1)} s`);
 
 function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], loop: string, files: LinuxGuestFiles): string {
   return [

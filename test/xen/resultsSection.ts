@@ -1,6 +1,6 @@
 // The "Real Xen" section of bench/RESULTS.md: what the last `npm run test:xen` measured, beside the
 // figures of the feasibility probe (busybox init, 37 MB rootfs; ../shared/research/xen-testbed.md).
-import type { CheckResult } from "./checks.ts";
+import { seconds, type CheckResult } from "./checks.ts";
 import type { MoveFigures } from "./guestMoves.ts";
 import type { GuestFigures } from "./guestRun.ts";
 import { BIG_IO_MIB, type LinuxFigures } from "./linuxGuestRun.ts";
@@ -26,7 +26,6 @@ export interface XenRunSummary {
   checks: CheckResult[];
 }
 
-const s = (ms: number | undefined): string => (ms === undefined || !Number.isFinite(ms) ? "-" : `${(ms / 1000).toFixed(1)} s`);
 const mib = (bytes: number | undefined): string => (bytes === undefined ? "?" : `${(bytes / 1048576).toFixed(1)} MiB`);
 
 const PROBE_ROWS = [
@@ -39,17 +38,17 @@ function row(f: GuestFigures): string {
   const mem = f.plan.stubdomMemory === undefined ? `default${f.stubdomMiB ? ` (${f.stubdomMiB} MiB)` : " (128 MiB)"}` : `${f.plan.stubdomMemory} MiB`;
   const kbMiB = (kb: number | undefined): string => (kb === undefined ? "?" : `${(kb / 1024).toFixed(1)} MiB`);
   const free = f.memAvailableKb === undefined && f.qemuRssKb === undefined ? "-" : `MemAvailable ${kbMiB(f.memAvailableKb)}, QEMU RSS ${kbMiB(f.qemuRssKb)}${f.kernelMemory ? `; kernel: ${f.kernelMemory} available` : ""}`;
-  const end = f.endMs === undefined ? "-" : `${s(f.endMs)} (${f.plan.end})`;
+  const end = f.endMs === undefined ? "-" : `${seconds(f.endMs)} (${f.plan.end})`;
   const result = f.failure ? `failed: ${f.failure.replace(/\|/g, "/")}` : "worked";
-  return `| ${f.plan.label} | ${mem} | ${s(f.createMs)} | ${s(f.firstSerialMs)} | ${free} | ${s(f.restartMs)} | ${end} | ${result} |`;
+  return `| ${f.plan.label} | ${mem} | ${seconds(f.createMs)} | ${seconds(f.firstSerialMs)} | ${free} | ${seconds(f.restartMs)} | ${end} | ${result} |`;
 }
 
 function moveRow(f: MoveFigures, checks: readonly CheckResult[]): string {
   const mine = checks.filter((c) => c.name.startsWith(`${f.plan.label}: `));
   const failed = mine.filter((c) => !c.ok);
-  const took = f.plan.kind === "save-restore" ? `save ${s(f.saveMs)}, restore ${s(f.restoreMs)}` : s(f.migrateMs);
+  const took = f.plan.kind === "save-restore" ? `save ${seconds(f.saveMs)}, restore ${seconds(f.restoreMs)}` : seconds(f.migrateMs);
   const result = f.failure ? `failed: ${f.failure}` : failed.length ? `failed: ${failed.map((c) => c.name.slice(f.plan.label.length + 2)).join("; ")}` : "worked";
-  return `| ${f.plan.label} | ${s(f.createMs)} | ${took} | ${s(f.gapMs)} | ${result.replace(/\|/g, "/")} |`;
+  return `| ${f.plan.label} | ${seconds(f.createMs)} | ${took} | ${seconds(f.gapMs)} | ${result.replace(/\|/g, "/")} |`;
 }
 
 /** One column per device model: every check of the Linux guest, side by side. */
@@ -69,7 +68,7 @@ function linuxTable(guests: readonly LinuxFigures[], checks: readonly CheckResul
     `| check | ${guests.map((f) => f.label.replace(/^Linux guest \((.*)\)$/, "$1")).join(" | ")} |`,
     `| --- | ${guests.map(() => "---").join(" | ")} |`,
     ...names.map((n) => `| ${n} | ${guests.map((f) => cell(f, n)).join(" | ")} |`),
-    `| ready after xl create began / HTTP down, up 2 MiB / ${BIG_IO_MIB} MiB through the disk | ${guests.map((f) => `${s(f.readyMs)} / ${s(f.downloadMs)}, ${s(f.uploadMs)} / ${s(f.bigIoMs)}`).join(" | ")} |`,
+    `| ready after xl create began / HTTP down, up 2 MiB / ${BIG_IO_MIB} MiB through the disk | ${guests.map((f) => `${seconds(f.readyMs)} / ${seconds(f.downloadMs)}, ${seconds(f.uploadMs)} / ${seconds(f.bigIoMs)}`).join(" | ")} |`,
     `| stubdom memory after the big I/O | ${guests.map((f) => (f.dm === "stubdom" ? `MemAvailable ${kb(f.memAvailableKb)}, QEMU RSS ${kb(f.qemuRssKb)}` : "-")).join(" | ")} |`,
     "",
   ];
@@ -92,8 +91,8 @@ export function xenResultsSection(r: XenRunSummary): string {
     `dom0 kernel ${r.dom0Kernel} ${v[r.dom0Kernel] ?? "?"}; stubdom: \`qemu-stubdom-linux-kernel\` (${r.stubdomKernel}) +`,
     `\`qemu-stubdom-linux-rootfs\` (${mib(r.rootfsUnpacked)} unpacked, ${mib(r.rootfsCompressed)} compressed), \`stubdomain_cmdline="${r.cmdline}"\`.`,
     "",
-    `Last run ${r.date}: **${passed} passed, ${failed} failed**; bed ${r.bedBuilt ? `built in ${s(r.setupMs)}` : "from the cache"}, QEMU start to dom0`,
-    `ready ${s(r.bootMs)}, whole run ${s(r.totalMs)}.`,
+    `Last run ${r.date}: **${passed} passed, ${failed} failed**; bed ${r.bedBuilt ? `built in ${seconds(r.setupMs)}` : "from the cache"}, QEMU start to dom0`,
+    `ready ${seconds(r.bootMs)}, whole run ${seconds(r.totalMs)}.`,
     "",
     "| run | stubdom memory | xl create | first serial line | stubdom memory at running | QEMU restart | shutdown / destroy | result |",
     "| --- | --- | ---: | ---: | --- | ---: | --- | --- |",
