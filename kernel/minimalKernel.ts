@@ -1,25 +1,28 @@
 // The stubdom's kernel (the build's default; `--kernel debian` takes Debian's cloud kernel instead):
 // everything built in, from Debian's linux-source-6.1 and the fragments in kernel/config/.
 //   tsx kernel/minimalKernel.ts [--config-only] [--no-dev] [--jobs N] [--out DIR]
-// Steps: unpack the linux-source .deb into the cache and its tarball next to it; `make allnoconfig`
+// Steps: unpack the linux-source .deb into the cache and its tarball next to it, with our patches
+// (kernel/patches/) applied; `make allnoconfig`
 // with the fragments as KCONFIG_ALLCONFIG (so anything they do not name is off); check that
 // Kconfig kept every setting; then `make bzImage`. Writes <out>/bzImage and <out>/config.
-// minimalKernel() does the same once per input hash (source version + fragments) into the cache.
+// minimalKernel() does the same once per input hash (source version + patches + fragments) into the cache.
 // Needs: build-essential bc bison flex libelf-dev (objtool), xz-utils; ~1.5 GB of disk.
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { cacheEntry, inputHash } from "../buildkit/cache.ts";
 import { runLogged } from "../buildkit/buildProcess.ts";
 import type { KernelBuild } from "./debianKernel.ts";
 import { unpackDebs } from "../buildkit/debianPackages.ts";
+import { applyPatches, patchHashParts, readPatches } from "../buildkit/sourcePatches.ts";
 import { droppedSettings, formatKconfig, mergeFragments, parseKconfig, readFragments, type Fragment } from "./configFragments.ts";
 
 export const SOURCE_PACKAGE = "linux-source-6.1";
-const TOOLS = ["gcc", "make", "bc", "bison", "flex"];
+const TOOLS = ["gcc", "make", "bc", "bison", "flex", "patch"];
+export const PATCH_DIR = join(dirname(fileURLToPath(import.meta.url)), "patches");
 
 export interface MinimalKernelOptions {
   out: string;
@@ -36,12 +39,13 @@ function requireTools(building: boolean): void {
   if (missing.length > 0) throw new Error(`missing build tools: ${missing.join(" ")} (apt-get install build-essential bc bison flex libelf-dev)`);
 }
 
-/** The unpacked kernel tree for the package's candidate version, extracted once into the cache. */
+/** The unpacked kernel tree for the package's candidate version with our patches, extracted once into the cache. */
 function sourceTree(log: (line: string) => void): string {
   const [layer] = unpackDebs([SOURCE_PACKAGE], log);
   const tarball = readdirSync(join(layer!.dir, "usr/src")).find((f) => /^linux-source-.*\.tar\.(xz|bz2|gz)$/.test(f));
   if (!tarball) throw new Error(`${SOURCE_PACKAGE} has no tarball in /usr/src`);
-  const entry = cacheEntry("linux-source", inputHash([layer!.package, layer!.version]));
+  const patches = readPatches(PATCH_DIR);
+  const entry = cacheEntry("linux-source", inputHash([layer!.package, layer!.version, ...patchHashParts(patches)]));
   const tree = join(entry.dir, "tree");
   if (entry.hit) return tree;
   log(`kernel-min: extracting ${tarball}`);
@@ -50,6 +54,7 @@ function sourceTree(log: (line: string) => void): string {
   mkdirSync(work, { recursive: true });
   execFileSync("tar", ["-xf", join(layer!.dir, "usr/src", tarball), "-C", work], { stdio: "inherit" });
   const [top] = readdirSync(work);
+  applyPatches(join(work, top!), patches, log, "kernel-min");
   rmSync(tree, { recursive: true, force: true });
   renameSync(join(work, top!), tree);
   rmSync(work, { recursive: true, force: true });
@@ -102,7 +107,7 @@ export async function minimalKernel(log: (line: string) => void, o: { dev: boole
   const fragments = [...readFragments(undefined, (name) => o.dev || !name.includes("-dev")), ...(o.extra ?? [])];
   const wanted = mergeFragments(fragments);
   const allconfig = formatKconfig(wanted);
-  const entry = cacheEntry("kernel-min", inputHash(["kernel-min/1", layer!.package, layer!.version, allconfig]));
+  const entry = cacheEntry("kernel-min", inputHash(["kernel-min/1", layer!.package, layer!.version, ...patchHashParts(readPatches(PATCH_DIR)), allconfig]));
   const result: KernelBuild = {
     release: "stubdom",
     package: `${SOURCE_PACKAGE} (built: kernel/config ${fragments.map((f) => f.name.replace(/\.config$/, "")).join("+")})`,
