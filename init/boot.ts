@@ -22,6 +22,7 @@ import { startDeviceModel } from "./deviceModel.ts";
 import { Supervisor } from "./supervisor.ts";
 import { findXenStoreDevice } from "./xenstoreDevice.ts";
 import { XenStoreLink } from "./xenstoreLink.ts";
+import { readRunningXen } from "./xenRelease.ts";
 import { openLogConsole, readInterfaces, readVifs } from "./devices.ts";
 
 export async function boot(sys: Sys): Promise<void> {
@@ -131,6 +132,9 @@ export async function boot(sys: Sys): Promise<void> {
   } catch (e) {
     return supervisor.fail(`reading the image description failed: ${(e as Error).message}`);
   }
+  const xen = readRunningXen(sys);
+  if (xen) log.info(`xen: ${xen.version}; the image's Xen libraries are ${image.xenRelease ?? "of an unnamed release"}`);
+  supervisor.setXen(xen, image.xenRelease);
   const spawnStart = sys.now();
   const failed = await startDeviceModel({ sys, log, reaper, xs, supervisor, config, guest, image, device, logFd: consoles.logFd, pairs });
   if (failed) return supervisor.fail(failed);

@@ -33,6 +33,11 @@ export interface HealthInput {
   /** Wall-clock ms at monotonic 0, to print `since` as a date. */
   wallOffsetMs: number;
   configProblems: string[];
+  /** The running Xen's version and the image's Xen release, "" when unknown. */
+  xenVersion: string;
+  imageXenRelease: string;
+  /** The image's Xen libraries are another release's than the running Xen's: the sentence. */
+  xenMismatch?: string;
 }
 
 export interface Assessment {
@@ -55,6 +60,7 @@ export function assess(h: HealthInput): Assessment {
     case "up": {
       if (h.qmpChecked && h.qmpStatus === undefined) return { state: "degraded", error: `QEMU pid ${q.pid} ${h.qmpProblem ?? "does not answer QMP"}` };
       if (h.restoreProblem) return { state: "degraded", error: h.restoreProblem };
+      if (h.xenMismatch) return { state: "degraded", error: h.xenMismatch };
       const broken = Object.entries(h.other).find(([, r]) => r.state !== "up");
       if (broken) return { state: "degraded", error: `${broken[0]} is ${broken[1].state}${broken[1].error ? `: ${broken[1].error}` : ""}` };
       // A restarted QEMU is not the one the guest booted with: its devices began again from reset.
@@ -89,6 +95,8 @@ export function healthKeys(h: HealthInput): Map<string, string> {
     "mem-free-kb": kb(h.memory.freeKb),
     "mem-available-kb": kb(h.memory.availableKb),
     "config-problems": h.configProblems.join("\n"),
+    "xen-version": h.xenVersion,
+    "image-xen-release": h.imageXenRelease,
   };
   const out = new Map<string, string>(Object.entries(overall));
   if (h.qemu) {

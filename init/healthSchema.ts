@@ -22,6 +22,10 @@ export const HealthSchema = Type.Object({
   "config-problems": Type.String({ description: "One line per refused or unknown setting, naming where it came from and the value kept. Empty when there is none." }),
   "mem-available-kb": maybeCount("MemAvailable: what the stubdom can still spend, in kB; empty when unknown."),
   "mem-free-kb": maybeCount("MemFree, in kB; empty when unknown."),
+  "xen-version": Type.String({ description: "The Xen the stubdom runs on (4.20.4), from /sys/hypervisor; empty when it cannot tell (dev mode)." }),
+  "image-xen-release": Type.String({
+    description: "The Xen release whose libraries the image carries (4.17); when the running Xen is another release, the state is degraded and error says so.",
+  }),
 });
 
 /** The keys of each supervised program, under `<service>/`. */

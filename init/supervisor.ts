@@ -8,6 +8,7 @@ import { ConfigSchema, type Config } from "./configSchema.ts";
 import type { HealthWriter } from "./health.ts";
 import { quoteShort } from "./quoteShort.ts";
 import { healthKeys, type HealthInput, type Phase } from "./healthModel.ts";
+import { releaseMismatch, type RunningXen } from "./xenRelease.ts";
 import type { BootStep } from "./healthSchema.ts";
 import type { Log } from "./log.ts";
 import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.ts";
@@ -68,6 +69,7 @@ export class Supervisor {
   /** A restore that failed, and QEMU runs without the saved state (restore-failure = fresh-start). */
   private restoreProblem: string | undefined;
   private configProblems: string[] = [];
+  private xen: { version: string; imageRelease: string; mismatch?: string } = { version: "", imageRelease: "" };
   private refusedShutdown: string | undefined;
   qemu: Service | undefined;
   shell: Service | undefined;
@@ -98,6 +100,9 @@ export class Supervisor {
         memory: this.memory(),
         wallOffsetMs: this.d.wallOffsetMs,
         configProblems: this.configProblems,
+        xenVersion: this.xen.version,
+        imageXenRelease: this.xen.imageRelease,
+        xenMismatch: this.xen.mismatch,
       }),
     );
   }
@@ -126,6 +131,13 @@ export class Supervisor {
     this.d.log.error(sentence);
     this.bootError = sentence;
     return this.publish();
+  }
+
+  /** The running Xen and the image's Xen release; a mismatch is said on hvc0 and keeps the state degraded. */
+  setXen(running: RunningXen | undefined, imageRelease: string | undefined): void {
+    const mismatch = releaseMismatch(imageRelease, running);
+    if (mismatch) this.d.log.error(mismatch);
+    this.xen = { version: running?.version ?? "", imageRelease: imageRelease ?? "", ...(mismatch ? { mismatch } : {}) };
   }
 
   setConfigProblems(problems: string[]): void {

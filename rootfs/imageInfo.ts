@@ -8,9 +8,17 @@ export interface ImageInfo {
   sandbox?: boolean;
   /** vchan-socket-proxy, in images for Xen: libxl's QMP path into the stubdom. */
   qmpProxy?: string;
+  /**
+   * The Xen release ("4.17", "4.20") whose libraries (libxenctrl above all: its domctl interface
+   * version changes with each release) this image carries; the init compares it with the running Xen.
+   */
+  xenRelease?: string;
 }
 
 export const IMAGE_INFO = "/etc/stubdom/image.json";
+
+/** A Xen release as major.minor, the way Debian names its packages (xen-utils-4.20). */
+export const XEN_RELEASE = /^\d+\.\d+$/;
 
 /** The description from the file's text; throws a sentence naming the file when it is not one. */
 export function parseImageInfo(text: string): ImageInfo {
@@ -25,5 +33,8 @@ export function parseImageInfo(text: string): ImageInfo {
   }
   if (raw.qmpProxy !== undefined && typeof raw.qmpProxy !== "string") throw new Error(`${IMAGE_INFO}: "qmpProxy" is not a path`);
   if (raw.sandbox !== undefined && typeof raw.sandbox !== "boolean") throw new Error(`${IMAGE_INFO}: "sandbox" is not true or false`);
-  return { flavour: raw.flavour, qemu: raw.qemu, sandbox: raw.sandbox, qmpProxy: raw.qmpProxy };
+  if (raw.xenRelease !== undefined && (typeof raw.xenRelease !== "string" || !XEN_RELEASE.test(raw.xenRelease))) {
+    throw new Error(`${IMAGE_INFO}: "xenRelease" is not a release like "4.20"`);
+  }
+  return { flavour: raw.flavour, qemu: raw.qemu, sandbox: raw.sandbox, qmpProxy: raw.qmpProxy, xenRelease: raw.xenRelease };
 }

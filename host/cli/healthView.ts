@@ -49,6 +49,9 @@ export interface HealthView {
   /** MemAvailable: what the stubdom can still spend. */
   memAvailableKb: number | null;
   configProblems: string[];
+  /** The Xen it runs on and the Xen release of its image's libraries; "" when not reported. */
+  xenVersion: string;
+  imageXenRelease: string;
   bootMs: Record<string, number>;
   services: Record<string, ServiceView>;
 }
@@ -95,6 +98,8 @@ export function healthView(domid: number, name: string, guest: number | null, ke
     memFreeKb: num(top("mem-free-kb")),
     memAvailableKb: num(top("mem-available-kb")),
     configProblems: problems === "" ? [] : problems.split("\n"),
+    xenVersion: top("xen-version") ?? "",
+    imageXenRelease: top("image-xen-release") ?? "",
     bootMs,
     services,
   };
@@ -157,6 +162,7 @@ export function formatDetails(v: HealthView, withBoot: boolean): string {
   }
   const qemu = v.services.qemu;
   if (withBoot && qemu?.status) lines.push(`QMP status: ${qemu.status}`);
+  if (withBoot && (v.xenVersion || v.imageXenRelease)) lines.push(`Xen: ${v.xenVersion || "unknown"}; the image's Xen libraries: ${v.imageXenRelease || "unnamed"}`);
   for (const [name, s] of Object.entries(v.services)) {
     if (name !== "qemu") lines.push(`service ${name}: ${s.state}${s.pid === null ? "" : `, pid ${s.pid}`}${s.restarts ? `, ${s.restarts} restarts` : ""}`);
   }

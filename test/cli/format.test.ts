@@ -2,9 +2,22 @@
 // escape keys. No process, no daemon.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { formatDuration, formatTable, healthView } from "../../host/cli/healthView.ts";
+import { formatDetails, formatDuration, formatTable, healthView } from "../../host/cli/healthView.ts";
 import { diffLines } from "../../host/cli/cmdWatch.ts";
 import { parseEscape, xlConsoleHint } from "../../host/cli/cmdConsole.ts";
+
+test("formatDetails: the running Xen and the image's Xen release, with the mismatch sentence as the error", () => {
+  const keys = new Map([
+    ["state", "degraded"],
+    ["error", "this image carries Xen 4.17's libraries but runs on Xen 4.20.4: x"],
+    ["xen-version", "4.20.4"],
+    ["image-xen-release", "4.17"],
+  ]);
+  const lines = formatDetails(healthView(3, "g-dm", 2, keys, 0), true).split("\n");
+  assert.ok(lines.includes("Xen: 4.20.4; the image's Xen libraries: 4.17"), lines.join("\n"));
+  assert.ok(lines.includes("error: this image carries Xen 4.17's libraries but runs on Xen 4.20.4: x"), lines.join("\n"));
+  assert.not.ok(formatDetails(healthView(3, "g-dm", 2, new Map([["state", "running"]]), 0), true).includes("Xen:"), "no line when neither is reported");
+});
 
 test("durations read like uptime: seconds, then m+s, h+m, d+h", () => {
   assert.equal([0, 59, 60, 65, 3599, 3600, 3661, 86399, 86400, 90061].map(formatDuration), ["0s", "59s", "1m00s", "1m05s", "59m59s", "1h00m", "1h01m", "23h59m", "1d00h", "1d01h"]);

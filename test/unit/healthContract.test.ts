@@ -7,7 +7,7 @@ import type { ServiceRecord } from "../../init/serviceMachine.ts";
 import { contractProblems } from "../support/healthContract.ts";
 
 const rec = (o: Partial<ServiceRecord>): ServiceRecord => ({ state: "up", pid: 42, restarts: 0, starts: [0], since: 5, consecutiveFailures: 0, stopStage: 0, ...o });
-const input = (o: Partial<HealthInput>): HealthInput => ({ phase: "running", other: {}, qmpChecked: false, bootMs: {}, memory: {}, wallOffsetMs: 1_700_000_000_000, configProblems: [], ...o });
+const input = (o: Partial<HealthInput>): HealthInput => ({ phase: "running", other: {}, qmpChecked: false, bootMs: {}, memory: {}, wallOffsetMs: 1_700_000_000_000, configProblems: [], xenVersion: "", imageXenRelease: "", ...o });
 
 const inputs: [string, HealthInput][] = [
   ["booting", input({ phase: "booting", bootStep: "reading the guest configuration", bootMs: { mounts: 3 } })],
@@ -15,6 +15,7 @@ const inputs: [string, HealthInput][] = [
     qemu: rec({}), qmpChecked: true, qmpStatus: "running", memory: { freeKb: 1, availableKb: 2, qemuRssKb: 3 },
     other: { "qmp-proxy": rec({ pid: 43 }), "debug-shell": rec({ pid: 44 }) },
     bootMs: { mounts: 1, modules: 2, config: 3, network: 4, "qemu-spawn": 5 }, configProblems: ["a", "b"],
+    xenVersion: "4.20.4", imageXenRelease: "4.20",
   })],
   ["QEMU restarting after a signal", input({ qemu: rec({ state: "backoff", pid: undefined, restarts: 2, lastExit: "signal:SIGSYS", error: "exited with signal:SIGSYS" }) })],
   ["QEMU failed for good", input({ qemu: rec({ state: "failed", pid: undefined, lastExit: "code:1", error: "x" }) })],

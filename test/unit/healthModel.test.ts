@@ -6,7 +6,7 @@ import { assess, healthKeys, type HealthInput } from "../../init/healthModel.ts"
 import type { ServiceRecord } from "../../init/serviceMachine.ts";
 
 const rec = (o: Partial<ServiceRecord>): ServiceRecord => ({ state: "up", pid: 42, restarts: 0, starts: [0], since: 0, consecutiveFailures: 0, stopStage: 0, ...o });
-const input = (o: Partial<HealthInput>): HealthInput => ({ phase: "running", other: {}, qmpChecked: false, bootMs: {}, memory: {}, wallOffsetMs: 0, configProblems: [], ...o });
+const input = (o: Partial<HealthInput>): HealthInput => ({ phase: "running", other: {}, qmpChecked: false, bootMs: {}, memory: {}, wallOffsetMs: 0, configProblems: [], xenVersion: "", imageXenRelease: "", ...o });
 
 const cases: [string, HealthInput, string, RegExp][] = [
   ["booting before QEMU, with the step", input({ phase: "booting", bootStep: "reading the guest configuration" }), "booting", /^booting: reading the guest configuration$/],
@@ -21,6 +21,7 @@ const cases: [string, HealthInput, string, RegExp][] = [
   ["QEMU silent on QMP, no problem text", input({ qemu: rec({}), qmpChecked: true }), "degraded", /^QEMU pid 42 does not answer QMP$/],
   ["the QMP proxy failed", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", other: { "qmp-proxy": rec({ state: "failed", pid: undefined, error: "exited with code:1; 5 starts within 60 s, so it is not restarted again" }) } }), "degraded", /^qmp-proxy is failed: exited with code:1/],
   ["QEMU up again after a restart: not the device model the guest booted with", input({ qemu: rec({ restarts: 1, starts: [0, 5], lastExit: "signal:SIGSYS" }), qmpChecked: true, qmpStatus: "running" }), "degraded", /^QEMU was restarted \(restart 1, after it exited with signal:SIGSYS\): the guest's emulated devices started again from reset$/],
+  ["the image's Xen libraries are another release's", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", xenVersion: "4.20.4", imageXenRelease: "4.17", xenMismatch: "this image carries Xen 4.17's libraries but runs on Xen 4.20.4: x" }), "degraded", /^this image carries Xen 4\.17's libraries but runs on Xen 4\.20\.4/],
   ["stopping", input({ phase: "stopping", stopReason: "control/shutdown = poweroff", qemu: rec({}) }), "stopping", /^stopping: control\/shutdown = poweroff$/],
 ];
 for (const [name, h, state, error] of cases) {

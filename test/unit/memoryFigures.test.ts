@@ -24,7 +24,7 @@ test("parseVmRssKb reads VmRSS only; none when the process is gone", () => {
 });
 
 const up: ServiceRecord = { state: "up", pid: 42, restarts: 0, starts: [0], since: 0, consecutiveFailures: 0, stopStage: 0 };
-const input = (o: Partial<HealthInput>): HealthInput => ({ phase: "running", other: {}, qmpChecked: false, bootMs: {}, memory: {}, wallOffsetMs: 0, configProblems: [], ...o });
+const input = (o: Partial<HealthInput>): HealthInput => ({ phase: "running", other: {}, qmpChecked: false, bootMs: {}, memory: {}, wallOffsetMs: 0, configProblems: [], xenVersion: "", imageXenRelease: "", ...o });
 
 for (const [name, h, expected] of [
   ["all known, QEMU up", input({ qemu: up, memory: { freeKb: 1, availableKb: 2, qemuRssKb: 3 } }), { "mem-free-kb": "1", "mem-available-kb": "2", "qemu/rss-kb": "3" }],
