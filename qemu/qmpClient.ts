@@ -75,13 +75,14 @@ export class QmpClient {
     }
   }
 
-  execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+  /** `attach`: an fd QEMU receives with the command (add-fd, getfd); keep it open until this settles. */
+  execute(command: string, args?: Record<string, unknown>, attach?: number): Promise<unknown> {
     if (this.closed !== undefined) return Promise.reject(new QmpError(command, "Disconnected", this.closed));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { command, resolve, reject });
       try {
-        this.stream.write(encodeUtf8(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + "\n"));
+        this.stream.write(encodeUtf8(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + "\n"), attach);
       } catch (e) {
         // A full queue (QEMU stopped reading) fails this command only.
         this.pending.delete(id);

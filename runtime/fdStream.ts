@@ -6,8 +6,11 @@ import { SysError, type Sys } from "./sys.ts";
 import { WriteQueue } from "./writeQueue.ts";
 
 export interface ByteStream {
-  /** Queues `bytes` for the peer; throws ENOBUFS when the queue is full, EPIPE once closed. */
-  write(bytes: Uint8Array): void;
+  /**
+   * Queues `bytes` for the peer; throws ENOBUFS when the queue is full, EPIPE once closed.
+   * `attach` (a unix socket's only) is an fd sent with them, kept open by the caller until answered.
+   */
+  write(bytes: Uint8Array, attach?: number): void;
   onData(cb: (bytes: Uint8Array) => void): void;
   onClose(cb: (reason: string) => void): void;
   close(): void;
@@ -43,9 +46,9 @@ export function fdStream(sys: Sys, fd: number, label: string, maxQueuedBytes = D
     dataCb(chunk);
   });
   return {
-    write: (bytes) => {
+    write: (bytes, attach) => {
       if (!open) throw new SysError("EPIPE", `writing ${label}: closed`);
-      if (!out.offer(bytes) && open) {
+      if (!out.offer(bytes, attach) && open) {
         throw new SysError("ENOBUFS", `writing ${label}: ${out.queuedBytes} bytes already wait for the peer to read (limit ${maxQueuedBytes})`);
       }
     },

@@ -55,6 +55,8 @@ export interface Sys {
   write(fd: number, bytes: Uint8Array): void;
   /** Writes what a nonblocking fd takes now: the count, 0 when it would block; throws on error. */
   writeSome(fd: number, bytes: Uint8Array): number;
+  /** writeSome on a unix socket, its first byte carrying `attach` as SCM_RIGHTS (QMP add-fd). */
+  writeSomeWithFd(fd: number, bytes: Uint8Array, attach: number): number;
   /** Makes `fd`'s open file description nonblocking (other fds sharing it see that too). */
   setNonblocking(fd: number): void;
   /** Reads what is there, up to `max` bytes; an empty result is end of file. */

@@ -88,6 +88,14 @@ export function quickjsSys(): Sys {
       if (n < 0 && native.errnoName(n) === "EAGAIN") return 0;
       return check(n, `write fd ${fd}`);
     },
+    writeSomeWithFd(fd, bytes, attach) {
+      try {
+        return native.sendFd(fd, bytes.slice().buffer, attach);
+      } catch (e) {
+        if ((e as { code?: string }).code === "EAGAIN") return 0;
+        throw e;
+      }
+    },
     setNonblocking: (fd) => native.fcntlSetFlags(fd, { nonblock: true }),
     read(fd, max) {
       const buf = new ArrayBuffer(max);

@@ -3,8 +3,14 @@
 // writable. Writing never waits, so a stalled reader cannot stop PID 1's event loop.
 import type { Sys } from "./sys.ts";
 
+/** Bytes to write; `attach`, when set, is an fd that goes with their first byte (SCM_RIGHTS). */
+interface Chunk {
+  bytes: Uint8Array;
+  attach?: number;
+}
+
 export class WriteQueue {
-  private readonly queue: Uint8Array[] = [];
+  private readonly queue: Chunk[] = [];
   private queued = 0;
   private closed = false;
   /** Called when the queue has emptied after having to wait. */
@@ -22,12 +28,16 @@ export class WriteQueue {
     return this.queued;
   }
 
-  /** Queues `bytes` (written at once when nothing waits); false, queuing nothing, when they do not fit. */
-  offer(bytes: Uint8Array): boolean {
+  /**
+   * Queues `bytes` (written at once when nothing waits); false, queuing nothing, when they do not
+   * fit. `attach` is an fd sent with them (the caller keeps it open until the peer has answered).
+   */
+  offer(bytes: Uint8Array, attach?: number): boolean {
     if (this.closed) return false;
     if (this.queued + bytes.length > this.maxBytes) return false;
+    if (attach !== undefined && bytes.length === 0) throw new RangeError("an attached fd needs at least one byte to go with");
     const idle = this.queue.length === 0;
-    this.queue.push(bytes);
+    this.queue.push(attach === undefined ? { bytes } : { bytes, attach });
     this.queued += bytes.length;
     if (idle && !this.flush() && !this.closed) this.sys.onWritable(this.fd, () => this.drain());
     return true;
@@ -51,10 +61,10 @@ export class WriteQueue {
   /** Writes from the head of the queue until the fd would block; true when it emptied. */
   private flush(): boolean {
     while (this.queue.length > 0) {
-      const head = this.queue[0];
+      const head = this.queue[0]!;
       let n: number;
       try {
-        n = this.sys.writeSome(this.fd, head);
+        n = head.attach === undefined ? this.sys.writeSome(this.fd, head.bytes) : this.sys.writeSomeWithFd(this.fd, head.bytes, head.attach);
       } catch (e) {
         if ((e as { code?: string }).code === "EINTR") continue;
         this.close();
@@ -63,7 +73,8 @@ export class WriteQueue {
       }
       if (n === 0) return false;
       this.queued -= n;
-      if (n < head.length) this.queue[0] = head.subarray(n);
+      // The fd went with the first byte written; the rest of the chunk carries none.
+      if (n < head.bytes.length) this.queue[0] = { bytes: head.bytes.subarray(n) };
       else this.queue.shift();
     }
     return true;

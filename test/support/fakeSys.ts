@@ -27,6 +27,8 @@ export class FakeSys implements Sys {
   readonly files = new Map<string, string>();
   /** Bytes each fd took, in order. */
   readonly written = new Map<number, Uint8Array[]>();
+  /** Per socket fd, each fd sent with SCM_RIGHTS and the offset in its written bytes it went with. */
+  readonly attached = new Map<number, { fd: number; at: number }[]>();
   /** How many more bytes an fd takes before it would block (absent: all of them). */
   readonly room = new Map<number, number>();
   /** An fd whose next write fails with this errno name. */
@@ -95,6 +97,13 @@ export class FakeSys implements Sys {
     const list = this.written.get(fd) ?? [];
     list.push(bytes.slice(0, n));
     this.written.set(fd, list);
+    return n;
+  }
+
+  writeSomeWithFd(fd: number, bytes: Uint8Array, attach: number): number {
+    const at = (this.written.get(fd) ?? []).reduce((n, b) => n + b.length, 0);
+    const n = this.writeSome(fd, bytes);
+    if (n > 0) this.attached.set(fd, [...(this.attached.get(fd) ?? []), { fd: attach, at }]);
     return n;
   }
 

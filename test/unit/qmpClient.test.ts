@@ -8,6 +8,7 @@ function fakeQemu(answer: (cmd: { execute: string; id: number }) => object | und
   let data: (b: Uint8Array) => void = () => undefined;
   let close: (r: string) => void = () => undefined;
   const sent: string[] = [];
+  const attached: (number | undefined)[] = [];
   const send = (o: object, split = false) => {
     const bytes = new TextEncoder().encode(JSON.stringify(o) + "\r\n");
     if (split) {
@@ -16,9 +17,10 @@ function fakeQemu(answer: (cmd: { execute: string; id: number }) => object | und
     } else data(bytes);
   };
   const stream: ByteStream = {
-    write: (b) => {
+    write: (b, attach) => {
       const cmd = JSON.parse(new TextDecoder().decode(b));
       sent.push(cmd.execute);
+      attached.push(attach);
       const reply = answer(cmd);
       if (reply) queueMicrotask(() => send({ ...reply, id: cmd.id }, true));
     },
@@ -26,8 +28,19 @@ function fakeQemu(answer: (cmd: { execute: string; id: number }) => object | und
     onClose: (cb) => (close = cb),
     close: () => close("closed"),
   };
-  return { stream, sent, send, hangUp: (r: string) => close(r) };
+  return { stream, sent, attached, send, hangUp: (r: string) => close(r) };
 }
+
+test("a command with an fd attaches it to that command's bytes only (QMP add-fd)", async () => {
+  const q = fakeQemu((c) => (c.execute === "add-fd" ? { return: { "fdset-id": 2, fd: 9 } } : { return: {} }));
+  const qmp = new QmpClient(q.stream);
+  q.send({ QMP: { version: {} } });
+  await qmp.ready;
+  assert.equal(await qmp.execute("add-fd", { opaque: "stub-devid:5632" }, 17), { "fdset-id": 2, fd: 9 });
+  await qmp.execute("query-fdsets");
+  assert.equal(q.sent, ["qmp_capabilities", "add-fd", "query-fdsets"]);
+  assert.equal(q.attached, [undefined, 17, undefined]);
+});
 
 test("greeting, capabilities, then commands matched by id; events go to the handler", async () => {
   const q = fakeQemu((c) => (c.execute === "query-status" ? { return: { status: "running" } } : { return: {} }));

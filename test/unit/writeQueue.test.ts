@@ -31,6 +31,21 @@ test("what the fd takes goes at once; the rest waits for the write handler, in o
   assert.not.ok(sys.writeHandlers.has(7), "the handler is gone once drained");
 });
 
+test("an attached fd goes with the first byte written of its chunk, once, also after a wait", () => {
+  const { sys, q } = queue(100);
+  sys.room.set(7, 2);
+  assert.ok(q.offer(bytes("ab")));
+  assert.ok(q.offer(bytes("cdef"), 42));
+  assert.is(sys.bytesWritten(7), "ab");
+  assert.equal(sys.attached.get(7) ?? [], [], "nothing sent with the first chunk");
+  sys.room.set(7, 1);
+  sys.writeHandlers.get(7)!();
+  assert.equal(sys.attached.get(7), [{ fd: 42, at: 2 }], "the fd went with c");
+  sys.makeRoom(7);
+  assert.is(sys.bytesWritten(7), "abcdef");
+  assert.equal(sys.attached.get(7), [{ fd: 42, at: 2 }], "and not again with def");
+});
+
 test("past its bound the queue refuses, and queues nothing of that write", () => {
   const { sys, q } = queue(10);
   sys.room.set(7, 0);
