@@ -85,14 +85,20 @@ export function parseDpkgSearch(text: string): Map<string, string> {
   return owners;
 }
 
-/** The installed package owning each host file (absent when none does), by one `dpkg -S` call. */
-export function dpkgOwners(paths: readonly string[]): Map<string, string> {
+/** dpkg's option naming the database of the Debian tree at `root`: none for this host's own. */
+export const admindirArgs = (root: string): string[] => (root === "/" ? [] : [`--admindir=${join(root, "var/lib/dpkg")}`]);
+
+/**
+ * The installed package owning each file (absent when none does), by one `dpkg -S` call to the
+ * database of the Debian tree at `root` (this host's, or a chroot's); paths are as in that tree.
+ */
+export function dpkgOwners(paths: readonly string[], root = "/"): Map<string, string> {
   const result = new Map<string, string>();
   if (paths.length === 0) return result;
   const names = [...new Set(paths.flatMap(dpkgNames))];
   // dpkg -S exits 1 when some name is unowned; the owned ones are still printed.
-  const r = spawnSync("dpkg", ["-S", ...names], { encoding: "utf8", maxBuffer: 64 << 20 });
-  if (r.error) throw r.error;
+  const r = spawnSync("dpkg", [...admindirArgs(root), "-S", ...names], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`dpkg -S in the database of ${root}: ${r.error.message}`);
   const owners = parseDpkgSearch(r.stdout);
   for (const path of paths) {
     const owner = dpkgNames(path).map((n) => owners.get(n)).find((o) => o !== undefined);
@@ -101,16 +107,24 @@ export function dpkgOwners(paths: readonly string[]): Map<string, string> {
   return result;
 }
 
-/** Installed versions of packages (by name without architecture), by one `dpkg-query` call. */
-export function installedVersions(packages: readonly string[]): Map<string, string> {
+/** Parses `dpkg-query -W` lines of "package\tversion\tstatus": the installed packages' versions. */
+export function parseInstalled(text: string): Map<string, string> {
   const result = new Map<string, string>();
-  if (packages.length === 0) return result;
-  const r = spawnSync("dpkg-query", ["-W", "-f=${Package}\\t${Version}\\t${db:Status-Status}\\n", ...packages], { encoding: "utf8" });
-  for (const line of r.stdout.split("\n")) {
+  for (const line of text.split("\n")) {
     const [name, version, status] = line.split("\t");
     if (name && version && status === "installed") result.set(name, version);
   }
   return result;
+}
+
+/** Every package of the Debian tree at `root`, or only those named, by one `dpkg-query` call. */
+export function installedVersions(packages: readonly string[] | "all", root = "/"): Map<string, string> {
+  // dpkg-query -W with no name lists every package.
+  if (packages !== "all" && packages.length === 0) return new Map();
+  const names = packages === "all" ? [] : packages;
+  const r = spawnSync("dpkg-query", [...admindirArgs(root), "-W", "-f=${Package}\\t${Version}\\t${db:Status-Status}\\n", ...names], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.error) throw new Error(`dpkg-query in the database of ${root}: ${r.error.message}`);
+  return parseInstalled(r.stdout);
 }
 
 /** Whether `path` lies inside directory `dir`. */

@@ -29,10 +29,10 @@ export class MissingLibraryError extends Error {}
 
 /**
  * The manifest's items plus the shared libraries every ELF item needs, searched through the
- * manifest's layers over the host as ld.so will search the image; a library not found is an error.
+ * manifest's layers over its Debian root as ld.so will search the image; a library not found is an error.
  */
 export function withLibraries(manifest: Manifest): ManifestItem[] {
-  const fs = manifestFs(manifest.layers);
+  const fs = manifestFs(manifest.layers, manifest.root);
   const elves = manifest.items.flatMap((i) => (i.kind === "host" && i.elf ? [i] : []));
   for (const item of elves) {
     const found = fs.exists(`/${item.image}`) ? fs.hostPath(fs.realpath(`/${item.image}`)) : undefined;
@@ -94,25 +94,37 @@ export function buildImage(items: readonly ManifestItem[], compression: Compress
   };
 }
 
+/** A host file's path in the Debian tree at `root` (symlinks resolved), or undefined when it lies outside. */
+export function pathInRoot(hostFile: string, root: string): string | undefined {
+  const real = realpathSync(hostFile);
+  if (root === "/") return real;
+  const base = realpathSync(root);
+  return isUnder(real, base) ? real.slice(base.length) : undefined;
+}
+
 /**
  * Fills in each file's package: the one named by its item, else the layer it lies in (an unpacked
- * .deb, the kernel's modules), else the installed package owning it (`dpkg -S`). Returns the
- * version of every package named.
+ * .deb, the kernel's modules), else the package owning it in the Debian tree at `root` (`dpkg -S`
+ * against that tree's database); a file outside all of them keeps "". Returns the version of
+ * every package named.
  */
-export function attributePackages(files: ImageFile[], layers: readonly Layer[]): Map<string, string> {
+export function attributePackages(files: ImageFile[], layers: readonly Layer[], root = "/"): Map<string, string> {
   const versions = new Map<string, string>();
-  const unowned: ImageFile[] = [];
+  const inRoot = new Map<ImageFile, string>();
   for (const f of files) {
-    if (f.package !== "") continue;
-    const layer = f.host === undefined ? undefined : layers.find((l) => isUnder(f.host!, l.dir));
+    if (f.package !== "" || f.host === undefined) continue;
+    const layer = layers.find((l) => isUnder(f.host!, l.dir));
     if (layer) {
       f.package = layer.package;
       versions.set(layer.package, layer.version);
-    } else unowned.push(f);
+      continue;
+    }
+    const path = pathInRoot(f.host, root);
+    if (path !== undefined) inRoot.set(f, path);
   }
-  const owners = dpkgOwners(unowned.map((f) => realpathSync(f.host!)));
-  for (const f of unowned) f.package = owners.get(realpathSync(f.host!)) ?? "";
-  for (const [name, version] of installedVersions([...new Set(owners.values())])) versions.set(name, version);
+  const owners = dpkgOwners([...inRoot.values()], root);
+  for (const [f, path] of inRoot) f.package = owners.get(path) ?? "";
+  for (const [name, version] of installedVersions([...new Set(owners.values())], root)) versions.set(name, version);
   return new Map([...versions].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

@@ -31,16 +31,21 @@ export interface Manifest {
   imageInfo: ImageInfo;
   items: ManifestItem[];
   /**
-   * Host trees stacked over the host's own / (first wins) where libraries are searched and whose
-   * files have a known package: unpacked .debs, the kernel's modules.
+   * Host trees stacked over `root` (first wins) where libraries are searched and whose files have a
+   * known package: unpacked .debs, the kernel's modules, a build's prefix.
    */
   layers: Layer[];
+  /**
+   * The Debian tree under the layers: "/" (this host) or a chroot of another Debian release. It is
+   * searched last, and its own dpkg database names the package of each file taken from it.
+   */
+  root: string;
   /** What each input is, for the manifest file: e.g. qemu -> "Debian qemu-system-xen 1:7.2...". */
   sources: Record<string, string>;
 }
 
-/** The stacked trees an image's files and libraries come from, over the host's own /. */
-export const manifestFs = (layers: readonly Layer[]): LayeredFs => layeredFs([...layers.map((l) => l.dir), "/"]);
+/** The stacked trees an image's files and libraries come from, over its Debian root (this host's own / by default). */
+export const manifestFs = (layers: readonly Layer[], root = "/"): LayeredFs => layeredFs([...layers.map((l) => l.dir), root]);
 
 /** The directories and device nodes every image has: the kernel opens dev/console before /init. */
 export const baseItems: readonly ManifestItem[] = [
@@ -52,9 +57,15 @@ export const baseItems: readonly ManifestItem[] = [
 /** busybox applets for the init's helpers and for a person debugging on the console. */
 export const BUSYBOX_APPLETS = ["sh", "ls", "cat", "ps", "ip", "brctl", "udhcpd", "dmesg", "mount", "kill", "free", "stty"] as const;
 
-export function busyboxItems(host = "/bin/busybox"): ManifestItem[] {
+/** Debian's static busybox, which every image takes from its Debian root. */
+export const BUSYBOX_PACKAGE = "busybox-static";
+const BUSYBOX = "/bin/busybox";
+
+/** busybox, found through `fs` (an image's trees), and its applets. */
+export function busyboxItems(fs: LayeredFs): ManifestItem[] {
+  if (!fs.exists(BUSYBOX)) throw new Error(`${BUSYBOX} is not in the image's trees: install ${BUSYBOX_PACKAGE}`);
   return [
-    { kind: "host", image: "bin/busybox", host, group: "busybox", mode: 0o755, elf: true },
+    { kind: "host", image: BUSYBOX.slice(1), host: fs.hostPath(fs.realpath(BUSYBOX)), group: "busybox", mode: 0o755, elf: true },
     ...BUSYBOX_APPLETS.map((a): ManifestItem => ({ kind: "symlink", image: `bin/${a}`, target: "busybox", group: "busybox" })),
   ];
 }

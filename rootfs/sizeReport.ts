@@ -23,22 +23,41 @@ export interface KernelSize {
   bytes: number;
 }
 
+/**
+ * Each input once, with the flavours it went into when the images differ in it (each Xen release
+ * has its own QEMU and Xen packages): "qemu = A (xen-4.17, dev) / B (xen-4.20)".
+ */
+export function inputsLine(images: readonly ManifestFile[]): string {
+  const values = new Map<string, Map<string, string[]>>();
+  for (const m of images) {
+    for (const [key, value] of Object.entries(m.sources)) {
+      const byValue = values.get(key) ?? new Map<string, string[]>();
+      byValue.set(value, [...(byValue.get(value) ?? []), m.flavour]);
+      values.set(key, byValue);
+    }
+  }
+  const one = (key: string, byValue: Map<string, string[]>): string => {
+    const alike = byValue.size === 1 && [...byValue.values()][0]!.length === images.length;
+    return `${key} = ${[...byValue].map(([v, flavours]) => (alike ? v : `${v} (${flavours.join(", ")})`)).join(" / ")}`;
+  };
+  return `Inputs: ${[...values].map(([key, byValue]) => one(key, byValue)).join("; ")}.`;
+}
+
 /** The "Image sizes" section: a table with one column per flavour. */
 export function resultsSection(images: readonly ManifestFile[], kernel: KernelSize): string {
   const cell = (bytes: number | undefined, files?: number): string =>
     bytes === undefined ? "-" : files === undefined ? formatBytes(bytes) : `${formatBytes(bytes)} (${files})`;
   const row = (label: string, cells: string[]): string => `| ${label} | ${cells.join(" | ")} |`;
   const runtime = (m: ManifestFile): number => m.groups["runtime+init"]?.bytes ?? 0;
-  const sources = new Map<string, string>();
-  for (const m of images) for (const [k, v] of Object.entries(m.sources)) sources.set(k, v);
   return [
     RESULTS_HEADING,
     "",
     "Written by `npm run build` (host/image/build.ts). Every file, its size and its Debian package are in",
-    "`build/stubdom/manifest-<flavour>.json`. \"Unpacked\" is the cpio archive: what the stubdom holds in",
-    "RAM for as long as it runs (Xen up to 4.19 gunzips the ramdisk before the stubdom boots).",
+    "`build/stubdom/xen-<release>/manifest-xen.json` and `build/stubdom/manifest-dev.json`. \"Unpacked\" is",
+    "the cpio archive: what the stubdom holds in RAM for as long as it runs (Xen up to 4.19 gunzips the",
+    "ramdisk before the stubdom boots).",
     "",
-    `Inputs: ${[...sources].map(([k, v]) => `${k} = ${v}`).join("; ")}.`,
+    inputsLine(images),
     "",
     row("group (files)", images.map((m) => m.flavour)),
     row("---", images.map(() => "---:")),

@@ -15,11 +15,11 @@ const PACKAGES = [
   "util-linux", // unshare and nsenter for the native tier
   "iproute2", // ip netns and veth pairs: the native tier's PV NICs
   "tcpdump", // sees a packet cross a stubdom bridge in the native tier
-  "mmdebstrap", // the Xen test bed's Debian dom0 root, with bookworm-security in one pass (npm run test:xen)
+  "mmdebstrap", // the Xen test bed's Debian dom0 root (npm run test:xen), and the Debian 13 root the xen-4.20 image is built in
   "e2fsprogs", // mkfs.ext4 -d: the Xen test bed's dom0 root image
   "libspice-server1", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
   "libusb-1.0-0", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
-  "xz-utils", // xz for `npm run build -- --xz` rootfs images
+  "xz-utils", // xz for `npm run build -- --xz` rootfs images, and Debian 13 kernel modules in the Xen test bed's initramfs
   // The lean QEMU for the xen flavour, built from Debian's `qemu` source package (qemu/leanQemu.ts):
   "dpkg-dev", // apt-get source unpacks with dpkg-source
   "meson", // QEMU 7.2's build system (with ninja)

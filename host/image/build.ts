@@ -1,5 +1,9 @@
-// `npm run build`: the runtime, the init bundle, the kernel, Debian's Xen packages, and the two
-// rootfs flavours with their manifests, into build/stubdom/; then the size report.
+// `npm run build`: the runtime, the init bundle, the kernel, each Xen release's device model and
+// Debian packages, and the rootfs flavours with their manifests; then the size report. Into
+// build/stubdom/: the kernel and the dev flavour, and per Xen release a directory xen-<release>/
+// holding what goes into /usr/lib/xen-<release>/boot/ on a host of that release (the kernel, that
+// release's rootfs, its manifest). Xen 4.17's image is of this Debian 12 host's packages, 4.20's
+// of a Debian 13 root made in the cache (qemu/xenReleases.ts); the dev flavour is 4.17's.
 //   tsx host/image/build.ts [--out DIR] [--xz] [--qemu lean|debian] [--kernel debian|minimal]
 // --out writes somewhere else; --xz compresses the rootfs with xz instead of gzip (see
 // rootfs/compress.ts for why gzip is the default). --qemu debian (or STUBDOM_QEMU=debian) puts
@@ -8,19 +12,19 @@
 // (kernel/minimalKernel.ts); --kernel debian (or STUBDOM_KERNEL=debian) puts Debian's cloud kernel
 // and its modules in instead. Any of these options leaves bench/RESULTS.md alone.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { debianKernel } from "../../kernel/debianKernel.ts";
 import { minimalKernel } from "../../kernel/minimalKernel.ts";
-import { debianXen } from "../../qemu/debianXen.ts";
 import { devQemu } from "../../qemu/devQemu.ts";
-import { buildLeanQemu, leanQemuSource } from "../../qemu/leanQemu.ts";
+import { XEN_QEMU_CHOICES, xenInputs, type XenInputs, type XenQemuChoice } from "../../qemu/xenInputs.ts";
+import { XEN_RELEASE_TABLE, XEN_RELEASES, type XenReleaseName } from "../../qemu/xenReleases.ts";
 import { demoGuestImage } from "../../qemu/demoGuest.ts";
 import { buildRuntime } from "../../runtime/build.ts";
 import { bundleInit } from "../../init/bundle.ts";
 import type { Compression } from "../../rootfs/compress.ts";
-import { devManifest, xenManifest, type FlavourInputs } from "./flavours.ts";
+import { devManifest, xenManifest } from "./flavours.ts";
 import { attributePackages, buildImage, withLibraries } from "../../rootfs/image.ts";
 import { readCpio } from "../../rootfs/cpio.ts";
 import { missingInImage } from "../../rootfs/imageCheck.ts";
@@ -31,13 +35,20 @@ import { RESULTS_HEADING, replaceSection, reportLines, resultsSection } from "..
 export const STUBDOM_DIR = "build/stubdom";
 export const RESULTS_FILE = "bench/RESULTS.md";
 
-/** The file names libxl looks for in its firmware dir (the dev rootfs is ours). */
+/** One Xen release's directory: the file names libxl looks for in its firmware dir, and the manifest. */
+export const xenOutputsIn = (dir: string) => ({
+  kernel: join(dir, "qemu-stubdom-linux-kernel"),
+  rootfs: join(dir, "qemu-stubdom-linux-rootfs"),
+  manifest: join(dir, "manifest-xen.json"),
+});
+export type XenOutputs = ReturnType<typeof xenOutputsIn>;
+
+/** The kernel and the dev flavour (ours, not libxl's) in `dir`, and each Xen release's files in `dir`/xen-<release>/. */
 export const outputsIn = (dir: string) => ({
   kernel: join(dir, "qemu-stubdom-linux-kernel"),
-  xenRootfs: join(dir, "qemu-stubdom-linux-rootfs"),
   devRootfs: join(dir, "qemu-stubdom-linux-rootfs-dev"),
-  xenManifest: join(dir, "manifest-xen.json"),
   devManifest: join(dir, "manifest-dev.json"),
+  xen: Object.fromEntries(XEN_RELEASES.map((r) => [r, xenOutputsIn(join(dir, `xen-${r}`))])) as Record<XenReleaseName, XenOutputs>,
 });
 export type Outputs = ReturnType<typeof outputsIn>;
 export const outputs: Outputs = outputsIn(STUBDOM_DIR);
@@ -49,8 +60,6 @@ function choiceOf<T extends string>(flag: string, choices: readonly T[], fallbac
   return v as T;
 }
 
-export const XEN_QEMU_CHOICES = ["lean", "debian"] as const;
-export type XenQemuChoice = (typeof XEN_QEMU_CHOICES)[number];
 export const xenQemuChoice = (value: string | undefined): XenQemuChoice => choiceOf("--qemu", XEN_QEMU_CHOICES, "lean", value);
 
 export const KERNEL_CHOICES = ["debian", "minimal"] as const;
@@ -82,9 +91,9 @@ function buildFlavour(manifest: Manifest, rootfs: string, manifestPath: string, 
   if (missing.length > 0) {
     throw new Error(`${manifest.flavour} image is incomplete: ${missing.map((m) => `${m.lib} (needed by ${m.neededBy})`).join(", ")}`);
   }
-  const versions = attributePackages(image.files, manifest.layers);
+  const versions = attributePackages(image.files, manifest.layers, manifest.root);
   const unowned = image.files.filter((f) => f.package === "");
-  if (unowned.length > 0) throw new Error(`no Debian package owns ${unowned.map((f) => f.host ?? f.path).join(", ")}`);
+  if (unowned.length > 0) throw new Error(`${manifest.flavour}: no Debian package (in ${manifest.root}'s database or a layer) owns ${unowned.map((f) => f.host ?? f.path).join(", ")}`);
   const m = manifestFile(manifest, image, versions);
   writeAtomic(rootfs, image.compressed);
   writeAtomic(manifestPath, JSON.stringify(m, null, 1) + "\n");
@@ -100,29 +109,38 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
   mkdirSync(o.dir ?? STUBDOM_DIR, { recursive: true });
 
   const qemuChoice = xenQemuChoice(o.qemu);
-  log("step 1/6: runtime");
+  log("step 1/5: runtime");
   const stubjs = await buildRuntime();
-  log("step 2/6: init bundle");
+  log("step 2/5: init bundle");
   const initBundle = await bundleInit();
   log(`init: ${initBundle} ${statSync(initBundle).size} bytes`);
-  log("step 3/6: kernel");
+  log("step 3/5: kernel");
   const kernel = kernelChoice(o.kernel) === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
   copyFileSync(kernel.vmlinuz, out.kernel);
   log(`kernel: ${out.kernel} ${statSync(out.kernel).size} bytes`);
-  log("step 4/6: Debian Xen packages");
-  const xen = debianXen(log);
-  log(`xen: ${xen.layers.map((l) => `${l.package} ${l.version}`).join(", ")}`);
-  log(`step 5/6: the xen flavour's QEMU (${qemuChoice})`);
-  const xenQemu = qemuChoice === "debian" ? xen.qemu : leanQemuSource(await buildLeanQemu(log), xen.layers);
-  log(`qemu: ${xenQemu.description}`);
+  log(`step 4/5: each Xen release's Debian packages and device model (${qemuChoice})`);
+  const xens: XenInputs[] = [];
+  for (const release of XEN_RELEASES) {
+    const xen = await xenInputs(XEN_RELEASE_TABLE[release], qemuChoice, log);
+    log(`xen ${release}: ${xen.description}; qemu: ${xen.qemu.description}`);
+    xens.push(xen);
+  }
 
-  const inputs: FlavourInputs = { stubjs, initBundle, kernel, xenQemu, xenLayers: xen.layers };
-  log(`step 6/6: rootfs images (${compression})`);
-  const xenImage = buildFlavour(xenManifest(inputs), out.xenRootfs, out.xenManifest, compression, log);
-  const devImage = buildFlavour(devManifest(inputs, { qemu: devQemu(), demoGuest: demoGuestImage() }), out.devRootfs, out.devManifest, compression, log);
+  log(`step 5/5: rootfs images (${compression})`);
+  const xenImages = xens.map((xen) => {
+    const to = out.xen[xen.release.release];
+    mkdirSync(dirname(to.rootfs), { recursive: true });
+    copyFileSync(out.kernel, to.kernel);
+    return buildFlavour(xenManifest({ stubjs, initBundle, kernel, xen }), to.rootfs, to.manifest, compression, log);
+  });
+  // Dev mode runs on this host: its flavour is built on the release of this host's own packages.
+  const hostXen = xens.find((x) => x.release.packagesFrom === "host");
+  if (!hostXen) throw new Error("no Xen release is built from this host's packages, which the dev flavour needs");
+  const devInputs = { qemu: devQemu(), demoGuest: demoGuestImage() };
+  const devImage = buildFlavour(devManifest({ stubjs, initBundle, kernel, xen: hostXen }, devInputs), out.devRootfs, out.devManifest, compression, log);
 
   if (o.results) {
-    const section = resultsSection([xenImage, devImage], { description: `${kernel.package} ${kernel.version}`, bytes: statSync(out.kernel).size });
+    const section = resultsSection([...xenImages, devImage], { description: `${kernel.package} ${kernel.version}`, bytes: statSync(out.kernel).size });
     const before = existsSync(o.results) ? readFileSync(o.results, "utf8") : "";
     const after = replaceSection(before, RESULTS_HEADING, section);
     if (after !== before) {

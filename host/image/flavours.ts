@@ -1,14 +1,16 @@
 // The image flavours, from one manifest:
-// - xen: what a stock Xen host runs as the stubdom: the init, busybox, the Xen kernel modules, the
-//   device model for Xen (a pluggable QemuSource), vchan-socket-proxy and the libraries they link;
-// - dev: the same plus what dev mode needs without Xen: the virtio modules, Debian's
+// - xen-<release>: what a stock Xen host of that release runs as the stubdom: the init, busybox, the
+//   Xen kernel modules, the device model for Xen (a pluggable QemuSource), vchan-socket-proxy and
+//   the libraries they link, all of that release's Debian suite (qemu/xenInputs.ts);
+// - dev: xen-4.17's plus what dev mode needs without Xen: the virtio modules, Debian's
 //   qemu-system-x86_64 (TCG) as the device model, and the boot-sector demo guest.
 import { readFileSync } from "node:fs";
 import { loadOrder, moduleName, parseModulesDep } from "../../kernel/modulesDep.ts";
 import { devModules, moduleParams, xenModules } from "../../kernel/moduleSets.ts";
 import type { KernelBuild } from "../../kernel/debianKernel.ts";
 import { qemuItems, type QemuSource } from "../../qemu/qemuSource.ts";
-import { VCHAN_SOCKET_PROXY } from "../../qemu/debianXen.ts";
+import type { XenInputs } from "../../qemu/xenInputs.ts";
+import { vchanSocketProxy, type XenReleaseName } from "../../qemu/xenReleases.ts";
 import type { Layer } from "../../buildkit/debianPackages.ts";
 import { IMAGE_INFO } from "../../rootfs/imageInfo.ts";
 import { BUILD, baseItems, busyboxItems, manifestFs, type Manifest, type ManifestItem } from "../../rootfs/manifest.ts";
@@ -17,10 +19,8 @@ export interface FlavourInputs {
   stubjs: string;
   initBundle: string;
   kernel: KernelBuild;
-  /** The device model on Xen: the lean build from Debian's source (qemu/leanQemu.ts) or Debian's qemu-system-xen. */
-  xenQemu: QemuSource;
-  /** Debian's Xen packages: vchan-socket-proxy and the Xen libraries. */
-  xenLayers: Layer[];
+  /** One Xen release's device model, Xen tools and the trees they come from. */
+  xen: XenInputs;
 }
 
 export interface DevInputs {
@@ -69,29 +69,39 @@ function imageInfoItem(info: Manifest["imageInfo"]): ManifestItem {
 
 const uniqueLayers = (layers: readonly Layer[]): Layer[] => [...new Map(layers.map((l) => [l.dir, l])).values()];
 
+/** A xen manifest's flavour name: its column in the size report, and its place in build errors. */
+export const xenFlavour = (release: XenReleaseName): string => `xen-${release}`;
+
 export function xenManifest(inputs: FlavourInputs): Manifest {
-  const layers = uniqueLayers([...inputs.xenQemu.layers, ...inputs.xenLayers, ...(inputs.kernel.builtIn ? [] : [kernelLayer(inputs.kernel)])]);
-  const fs = manifestFs(layers);
-  const imageInfo = { flavour: "xen", qemu: inputs.xenQemu.binary, sandbox: inputs.xenQemu.seccomp, qmpProxy: VCHAN_SOCKET_PROXY };
+  const { qemu, release, root } = inputs.xen;
+  const layers = uniqueLayers([...qemu.layers, ...inputs.xen.layers, ...(inputs.kernel.builtIn ? [] : [kernelLayer(inputs.kernel)])]);
+  const fs = manifestFs(layers, root);
+  const proxy = vchanSocketProxy(release.release);
+  const imageInfo = { flavour: "xen", qemu: qemu.binary, sandbox: qemu.seccomp, qmpProxy: proxy, xenRelease: release.release };
   return {
-    flavour: "xen",
+    flavour: xenFlavour(release.release),
     imageInfo,
     layers,
-    sources: { qemu: inputs.xenQemu.description, kernel: `${inputs.kernel.package} ${inputs.kernel.version}` },
+    root,
+    sources: { qemu: qemu.description, xen: inputs.xen.description, kernel: `${inputs.kernel.package} ${inputs.kernel.version}` },
     items: [
       ...baseItems,
       ...runtimeItems(inputs),
-      ...busyboxItems(),
+      ...busyboxItems(fs),
       ...moduleItems(inputs.kernel, xenModules),
-      ...qemuItems(inputs.xenQemu, fs, { binary: "qemu", data: "firmware" }),
-      { kind: "host", image: VCHAN_SOCKET_PROXY.slice(1), host: fs.hostPath(fs.realpath(VCHAN_SOCKET_PROXY)), group: "xen-tools", mode: 0o755, elf: true },
+      ...qemuItems(qemu, fs, { binary: "qemu", data: "firmware" }),
+      { kind: "host", image: proxy.slice(1), host: fs.hostPath(fs.realpath(proxy)), group: "xen-tools", mode: 0o755, elf: true },
       imageInfoItem(imageInfo),
     ],
   };
 }
 
-/** The xen manifest, plus dev mode's modules, QEMU and demo guest; its image.json names the dev QEMU. */
+/**
+ * The xen manifest, plus dev mode's modules, QEMU and demo guest; its image.json names the dev QEMU.
+ * Dev mode runs Debian's qemu-system-x86 from this host, so `inputs` are of this host's release.
+ */
 export function devManifest(inputs: FlavourInputs, dev: DevInputs): Manifest {
+  if (inputs.xen.root !== "/") throw new Error(`the dev flavour is built on this host, not on the Debian root ${inputs.xen.root} of Xen ${inputs.xen.release.release}`);
   const xen = xenManifest(inputs);
   const layers = uniqueLayers([...xen.layers, ...dev.qemu.layers]);
   const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary, sandbox: dev.qemu.seccomp };
@@ -101,11 +111,12 @@ export function devManifest(inputs: FlavourInputs, dev: DevInputs): Manifest {
     flavour: "dev",
     imageInfo,
     layers,
+    root: xen.root,
     sources: { ...xen.sources, devQemu: dev.qemu.description },
     items: [
       ...xen.items.filter((i) => !replaced.has(i.image) && !xenModuleFiles.has(i.image)),
       ...moduleItems(inputs.kernel, devModules),
-      ...qemuItems(dev.qemu, manifestFs(layers), { binary: "dev-qemu", data: "firmware" }),
+      ...qemuItems(dev.qemu, manifestFs(layers, xen.root), { binary: "dev-qemu", data: "firmware" }),
       { kind: "data", image: DEMO_GUEST_PATH.slice(1), data: dev.demoGuest, group: "demo-guest" },
       imageInfoItem(imageInfo),
     ],

@@ -1,13 +1,13 @@
 // The real build, twice, into two temp dirs (separate processes, seconds apart): the outputs must
-// be byte-identical; then each image is checked by reading it: GNU cpio lists it, our reader
-// round-trips it, every ELF in it finds its whole library closure inside it, and its manifest
-// lists every file with its size and package.
+// be byte-identical; then each image (one per Xen release, and dev) is checked by reading it: GNU
+// cpio lists it, our reader round-trips it, every ELF in it finds its whole library closure inside
+// it, and its manifest lists every file with its size and package, of its release's Debian suite.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { outputsIn, RESULTS_FILE, type Outputs } from "../../host/image/build.ts";
 import { parseKconfig } from "../../kernel/configFragments.ts";
@@ -15,6 +15,8 @@ import { minimalKernel } from "../../kernel/minimalKernel.ts";
 import { readCpio, writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 import { isElf, readElfDynamic } from "../../rootfs/elf.ts";
 import { LEAN_QEMU } from "../../qemu/leanQemu.ts";
+import { xenQemuData } from "../../qemu/debianXen.ts";
+import { XEN_RELEASE_TABLE, XEN_RELEASES, vchanSocketProxy, type XenReleaseName } from "../../qemu/xenReleases.ts";
 import { BUILT_IN_LIST, IMAGE_INFO_PATH } from "../../host/image/flavours.ts";
 import { elfPaths, missingInImage } from "../../rootfs/imageCheck.ts";
 import type { ManifestFile } from "../../rootfs/manifestFile.ts";
@@ -39,10 +41,19 @@ test.before(() => {
 });
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-const flavours = () => [
-  { name: "xen", rootfs: a.xenRootfs, manifest: a.xenManifest },
-  { name: "dev", rootfs: a.devRootfs, manifest: a.devManifest },
-];
+interface Flavour {
+  name: string;
+  release: XenReleaseName;
+  rootfs: string;
+  manifest: string;
+}
+const xenFlavours = (): Flavour[] => XEN_RELEASES.map((r) => ({ name: `xen-${r}`, release: r, rootfs: a.xen[r].rootfs, manifest: a.xen[r].manifest }));
+const flavours = (): Flavour[] => [...xenFlavours(), { name: "dev", release: "4.17", rootfs: a.devRootfs, manifest: a.devManifest }];
+/** Every output file, relative to the output dir. */
+const documented = (o: Outputs, dir: string): string[] =>
+  [o.kernel, o.devRootfs, o.devManifest, ...Object.values(o.xen).flatMap((x) => [x.kernel, x.rootfs, x.manifest])].map((p) => relative(dir, p)).sort();
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((p) => statSync(join(dir, p)).isFile()).sort();
 const cache = new Map<string, { raw: Uint8Array; entries: CpioEntry[] }>();
 function image(rootfs: string): { raw: Uint8Array; entries: CpioEntry[] } {
   let hit = cache.get(rootfs);
@@ -56,9 +67,9 @@ function image(rootfs: string): { raw: Uint8Array; entries: CpioEntry[] } {
 const manifestOf = (path: string): ManifestFile => JSON.parse(readFileSync(path, "utf8")) as ManifestFile;
 
 test("two builds from the same inputs are byte-identical, file for file", () => {
-  const names = readdirSync(join(work, "a")).sort();
-  assert.equal(readdirSync(join(work, "b")).sort(), names);
-  assert.equal(names, Object.values(a).map((p) => p.slice(p.lastIndexOf("/") + 1)).sort(), "exactly the documented outputs");
+  const names = filesUnder(join(work, "a"));
+  assert.equal(filesUnder(join(work, "b")), names);
+  assert.equal(names, documented(a, join(work, "a")), "exactly the documented outputs");
   for (const name of names) {
     const x = readFileSync(join(work, "a", name));
     const y = readFileSync(join(work, "b", name));
@@ -104,13 +115,16 @@ test("each manifest lists every file of its image with the right size, group and
     const byPath = new Map(m.files.map((x) => [x.path, x]));
     assert.is(byPath.get("init")?.package, "build");
     assert.is(byPath.get("bin/busybox")?.package, "busybox-static");
-    assert.is(byPath.get(m.imageInfo.qmpProxy!.slice(1))?.package, "xen-utils-4.17");
+    assert.is(m.imageInfo.qmpProxy, vchanSocketProxy(f.release));
+    assert.is(byPath.get(m.imageInfo.qmpProxy!.slice(1))?.package, `xen-utils-${f.release}`);
     assert.is(byPath.get(LEAN_QEMU.slice(1))?.package, "src:qemu", "the lean QEMU, built from Debian's qemu source");
     assert.is(byPath.get("usr/lib/x86_64-linux-gnu/libc.so.6")?.package, "libc6", "found through the /lib alias");
     const info = entries.find((e) => e.path === IMAGE_INFO_PATH);
     assert.ok(info?.kind === "file");
     assert.equal(JSON.parse(new TextDecoder().decode(info.data)), m.imageInfo);
-    assert.is(m.imageInfo.flavour, f.name);
+    assert.is(m.flavour, f.name);
+    assert.is(m.imageInfo.flavour, f.name === "dev" ? "dev" : "xen");
+    assert.is(m.imageInfo.xenRelease, f.release);
     // image.json's "sandbox" says whether QEMU takes -sandbox: it must match a libseccomp link.
     const qemu = entries.find((e) => e.path === m.imageInfo.qemu.slice(1));
     assert.ok(qemu?.kind === "file");
@@ -119,23 +133,26 @@ test("each manifest lists every file of its image with the right size, group and
   }
 });
 
-test("xen: the lean QEMU, its ROMs, no module files; dev: all of xen plus dev mode's QEMU and the demo guest", () => {
-  const xen = manifestOf(a.xenManifest);
+test("xen: the lean QEMU, its ROMs, no module files; dev: all of xen-4.17 plus dev mode's QEMU and the demo guest", () => {
+  for (const f of xenFlavours()) {
+    const xen = manifestOf(f.manifest);
+    assert.is(xen.imageInfo.qemu, LEAN_QEMU, f.name);
+    const xenLibs = xen.files.filter((x) => x.group === "libraries").map((x) => x.path.replace(/^.*\//, ""));
+    for (const heavy of ["libspice-server", "libusb-1.0", "libgstreamer", "libssl", "libcrypto", "libgnutls"]) {
+      assert.not.ok(xenLibs.some((l) => l.startsWith(heavy)), `${f.name}: the lean QEMU does not link ${heavy}`);
+    }
+    assert.ok(xenLibs.some((l) => l.startsWith("libseccomp")), `${f.name}: seccomp, for -sandbox on`);
+    assert.ok(xenLibs.some((l) => l.startsWith("libpixman")), `${f.name}: pixman, for the VGA devices' surfaces`);
+    assert.ok(xenLibs.includes(`libxenctrl.so.${f.release}`), `${f.name}: its release's libxenctrl`);
+    const paths = new Set(xen.files.map((x) => x.path));
+    for (const rom of xenQemuData(XEN_RELEASE_TABLE[f.release])) assert.ok(paths.has(rom.slice(1)), `${f.name}: ${rom}`);
+    assert.not.ok(xen.groups["dev-qemu"] || xen.groups["demo-guest"], `${f.name}: no dev parts`);
+    assert.ok(readFileSync(a.xen[f.release].kernel).equals(readFileSync(a.kernel)), `${f.name}: the same kernel beside its rootfs`);
+  }
   const dev = manifestOf(a.devManifest);
-  assert.is(xen.imageInfo.qemu, LEAN_QEMU);
-  const xenLibs = xen.files.filter((f) => f.group === "libraries").map((f) => f.path.replace(/^.*\//, ""));
-  for (const heavy of ["libspice-server", "libusb-1.0", "libgstreamer", "libssl", "libcrypto", "libgnutls"]) {
-    assert.not.ok(xenLibs.some((l) => l.startsWith(heavy)), `the lean QEMU does not link ${heavy}`);
-  }
-  assert.ok(xenLibs.some((l) => l.startsWith("libseccomp")), "seccomp, for -sandbox on");
   assert.is(dev.imageInfo.qemu, "/usr/bin/qemu-system-x86_64");
-  const xenPaths = new Set(xen.files.map((f) => f.path));
-  for (const rom of ["usr/share/seabios/vgabios-stdvga.bin", "usr/share/seabios/vgabios-cirrus.bin", "usr/lib/ipxe/qemu/efi-rtl8139.rom"]) {
-    assert.ok(xenPaths.has(rom), rom);
-  }
-  assert.not.ok(xen.groups["dev-qemu"] || xen.groups["demo-guest"], "no dev parts in the xen image");
   const devPaths = new Set(dev.files.map((f) => f.path));
-  assert.equal([...xenPaths].filter((p) => !devPaths.has(p)), [], "dev holds every xen file");
+  assert.equal(manifestOf(a.xen["4.17"].manifest).files.map((f) => f.path).filter((p) => !devPaths.has(p)), [], "dev holds every xen-4.17 file");
   // Every driver is built into the kernel: no module files, and the list the init reads says so.
   for (const f of flavours()) {
     const { entries } = image(f.rootfs);
@@ -144,6 +161,23 @@ test("xen: the lean QEMU, its ROMs, no module files; dev: all of xen plus dev mo
     assert.ok(list?.kind === "file", `${f.name}: etc/stubdom/modules`);
     assert.is(new TextDecoder().decode(list.data), BUILT_IN_LIST, f.name);
   }
+});
+
+test("each xen image's Debian packages are its release's suite's: 4.17's bookworm's, 4.20's trixie's, none from this host in 4.20", () => {
+  // Debian's security and point-release versions name the release: +deb12u3, ~deb13u1.
+  const suiteMark: Record<string, RegExp> = { bookworm: /deb12/, trixie: /deb13/ };
+  for (const f of xenFlavours()) {
+    const m = manifestOf(f.manifest);
+    const { suite } = XEN_RELEASE_TABLE[f.release];
+    assert.match(m.packages[`libxenmisc${f.release}`] ?? "", suiteMark[suite]!, `${f.name}: libxenmisc${f.release}`);
+    assert.match(m.packages["libc6"] ?? "", suiteMark[suite]!, `${f.name}: libc6`);
+    assert.ok(m.sources.qemu?.includes(`Debian ${suite} source qemu`), `${f.name}: ${m.sources.qemu}`);
+    const other = Object.entries(m.packages).filter(([, v]) => Object.entries(suiteMark).some(([s, mark]) => s !== suite && mark.test(v)));
+    assert.equal(other, [], `${f.name}: packages of another suite`);
+  }
+  const qemu = image(a.xen["4.20"].rootfs).entries.find((e) => e.path === LEAN_QEMU.slice(1));
+  assert.ok(qemu?.kind === "file");
+  assert.ok(readElfDynamic(qemu.data).needed.includes("libxenctrl.so.4.20"), "QEMU 10 links Xen 4.20's libxenctrl");
 });
 
 test("runtime + init fit in 1 MiB; the kernel is the minimal bzImage, with privcmd unrestricted and what the init needs built in", async () => {
@@ -170,7 +204,8 @@ test(`${RESULTS_FILE} has the "Image sizes" of these very images (npm run build 
   const start = text.indexOf(`${RESULTS_HEADING}\n`);
   assert.ok(start >= 0, `no "${RESULTS_HEADING}" section`);
   const k = await minimalKernel(() => undefined, { dev: true });
-  const expected = resultsSection([manifestOf(a.xenManifest), manifestOf(a.devManifest)], { description: `${k.package} ${k.version}`, bytes: readFileSync(a.kernel).length });
+  const images = [...xenFlavours(), { manifest: a.devManifest }].map((f) => manifestOf(f.manifest));
+  const expected = resultsSection(images, { description: `${k.package} ${k.version}`, bytes: readFileSync(a.kernel).length });
   assert.is(text.slice(start, start + expected.length), expected, "stale: run npm run build");
 });
 

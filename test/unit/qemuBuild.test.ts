@@ -1,17 +1,18 @@
-// The lean QEMU build's inputs as data: the configure flags the issue names, the device list,
-// the cache key (every input changes it; nothing else does), the source version chosen from
-// `apt-cache showsrc`, and ninja's progress lines; the build's --qemu/--kernel choices; a kernel
-// with everything built in gives the init an empty module list.
+// The lean QEMU build's inputs as data: the configure flags the issue names and those each QEMU
+// release adds, the device list, the cache key (every input changes it; nothing else does), the
+// source version chosen from `apt-cache showsrc`, and ninja's progress lines; the build's
+// --qemu/--kernel choices; a kernel with everything built in gives the init an empty module list.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { kernelChoice, xenQemuChoice } from "../../host/image/build.ts";
 import { ninjaProgress } from "../../buildkit/buildProcess.ts";
-import { CONFIGURE_FLAGS, DEVICES, LEAN_QEMU, leanQemuHash, showsrcVersions } from "../../qemu/leanQemu.ts";
+import { CONFIGURE_FLAGS, configureFlags, deviceLines, DEVICES, LEAN_QEMU, leanQemuHash, patches, showsrcVersions, upstreamRelease } from "../../qemu/leanQemu.ts";
 import { BUILT_IN_LIST, moduleItems } from "../../host/image/flavours.ts";
 import { parseModuleList } from "../../init/kernelModules.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianXen, XEN_QEMU } from "../../qemu/debianXen.ts";
+import { XEN_RELEASE_TABLE } from "../../qemu/xenReleases.ts";
 import { readElfDynamic } from "../../rootfs/elf.ts";
 
 test("configure: only i386-softmmu with Xen and passthrough, no TCG/KVM, no default features or devices, seccomp, -Os", () => {
@@ -28,18 +29,54 @@ test("configure: only i386-softmmu with Xen and passthrough, no TCG/KVM, no defa
   }
 });
 
-test("leanQemuHash: stable, and changed by the version, a flag, a device or a patch", () => {
-  const base = leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, DEVICES, []);
-  assert.is(leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, DEVICES, []), base);
+const DEB12 = "1:7.2+dfsg-7+deb12u18";
+const DEB13 = "1:10.0.13+ds-0+deb13u1";
+
+test("leanQemuHash: stable, and changed by the suite, the version, a flag, a device or a patch", () => {
+  const base = leanQemuHash("bookworm", DEB12, CONFIGURE_FLAGS, DEVICES, []);
+  assert.is(leanQemuHash("bookworm", DEB12, CONFIGURE_FLAGS, DEVICES, []), base);
   assert.match(base, /^[0-9a-f]{16}$/);
   const others = [
-    leanQemuHash("1:7.2+dfsg-7+deb12u19", CONFIGURE_FLAGS, DEVICES, []),
-    leanQemuHash("1:7.2+dfsg-7+deb12u18", [...CONFIGURE_FLAGS, "--enable-vnc"], DEVICES, []),
-    leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, [...DEVICES, "CONFIG_AHCI=y"], []),
-    leanQemuHash("1:7.2+dfsg-7+deb12u18", CONFIGURE_FLAGS, DEVICES, [{ name: "0001-x.patch", data: new TextEncoder().encode("--- a\n") }]),
+    leanQemuHash("trixie", DEB12, CONFIGURE_FLAGS, DEVICES, []),
+    leanQemuHash("bookworm", "1:7.2+dfsg-7+deb12u19", CONFIGURE_FLAGS, DEVICES, []),
+    leanQemuHash("bookworm", DEB12, [...CONFIGURE_FLAGS, "--enable-vnc"], DEVICES, []),
+    leanQemuHash("bookworm", DEB12, CONFIGURE_FLAGS, [...DEVICES, "CONFIG_AHCI=y"], []),
+    leanQemuHash("bookworm", DEB12, CONFIGURE_FLAGS, DEVICES, [{ name: "0001-x.patch", data: new TextEncoder().encode("--- a\n") }]),
   ];
-  assert.is(new Set([base, ...others]).size, 5);
+  assert.is(new Set([base, ...others]).size, 6);
 });
+
+test("patches: each QEMU release's own folder; 10.0 declares error_report() for xen_pt.c, 7.2 needs none", () => {
+  assert.equal(patches(DEB12), []);
+  const deb13 = patches(DEB13);
+  assert.equal(deb13.map((p) => p.name), ["0001-xen_pt-include-error-report.patch"]);
+  assert.match(new TextDecoder().decode(deb13[0]!.data), /\+#include "qemu\/error-report.h"/);
+  assert.is.not(leanQemuHash("trixie", DEB13), leanQemuHash("trixie", DEB13, configureFlags(DEB13), DEVICES, []), "the patch is in the key");
+});
+
+const releases: [string, [number, number]][] = [
+  [DEB12, [7, 2]],
+  [DEB13, [10, 0]],
+  ["8.2.1+ds-1", [8, 2]],
+  ["1:9.10~rc1", [9, 10]],
+];
+for (const [version, want] of releases) test(`upstreamRelease: ${version}`, () => assert.equal(upstreamRelease(version), want));
+test("upstreamRelease: a version that names no release is an error naming it", () => {
+  assert.throws(() => upstreamRelease("git-snapshot"), /git-snapshot/);
+});
+
+const added: [string, string[], string[]][] = [
+  [DEB12, [], []],
+  ["1:8.1.5+ds-1", [], []],
+  ["1:8.2.0+ds-1", ["--enable-pixman"], []],
+  [DEB13, ["--enable-pixman", "--disable-fdt"], ["CONFIG_USB_HID=y", "CONFIG_FDC_ISA=y"]],
+];
+for (const [version, flags, devices] of added) {
+  test(`configureFlags and deviceLines ${version}: the common ones, then ${[...flags, ...devices].join(" ") || "nothing"}`, () => {
+    assert.equal(configureFlags(version), [...CONFIGURE_FLAGS, ...flags]);
+    assert.equal(deviceLines(version), [...DEVICES, ...devices]);
+  });
+}
 
 test("showsrcVersions: every version of the named source package, none of another", () => {
   const text = "Package: qemu\nBinary: qemu-system\nVersion: 1:7.2+dfsg-7+deb12u18\n\nPackage: qemu\nVersion: 1:7.2+dfsg-7+deb12u15\n\nPackage: qemu-other\nVersion: 9\n";
@@ -71,7 +108,7 @@ test("a kernel with everything built in: no module files, and a module list the 
 });
 
 test("each xen QEMU says whether it takes -sandbox, as its libseccomp link does: Debian's binary does not", () => {
-  const xen = debianXen();
+  const xen = debianXen(XEN_RELEASE_TABLE["4.17"]);
   const binary = xen.layers.map((l) => join(l.dir, XEN_QEMU)).find((p) => existsSync(p));
   assert.ok(binary, `${XEN_QEMU} in the unpacked packages`);
   const links = readElfDynamic(readFileSync(binary)).needed.some((l) => l.startsWith("libseccomp"));
