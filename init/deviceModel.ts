@@ -1,10 +1,11 @@
 // The last boot step: the device model and what serves it. QEMU's output goes through a pipe the
 // init reads, the save console gets the device-state file and, on Xen, the relay for libxl's QMP
 // and the vchan proxy to dom0; then QEMU starts under supervision, and each time it answers QMP its
-// taps join their bridges.
+// taps join their bridges. On Xen, new CD vbds are handed to QEMU for libxl's cd-insert.
 import type { Sys } from "../runtime/sys.ts";
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import type { ImageInfo } from "../rootfs/imageInfo.ts";
+import { CdromMedia, VBD_DIR } from "./cdromMedia.ts";
 import type { Config } from "./configSchema.ts";
 import { DeviceStateSave } from "./deviceState.ts";
 import { openDataConsoles } from "./devices.ts";
@@ -73,6 +74,9 @@ export async function startDeviceModel(c: DeviceModelContext): Promise<string | 
         );
       }
     });
+    if (c.device === XENBUS_DEVICE) {
+      new CdromMedia({ sys, log, xs: c.xs, qmp: () => launcher.qmp }).start().catch((e: Error) => log.error(`cdrom: cannot watch ${VBD_DIR}: ${e.message}; xl cd-insert will time out`));
+    }
   } catch (e) {
     return `preparing QEMU's channels failed: ${(e as Error).message}`;
   }

@@ -46,8 +46,18 @@ export interface Assessment {
   error: string;
 }
 
-/** The overall state and, unless it is `running`, the sentence that says why. */
+/**
+ * The overall state and, unless it is `running`, the sentence that says why. Images whose Xen
+ * libraries are another release's never say `running`, and a failure's sentence names that too.
+ */
 export function assess(h: HealthInput): Assessment {
+  const a = assessServices(h);
+  if (!h.xenMismatch) return a;
+  if (a.state === "running") return { state: "degraded", error: h.xenMismatch };
+  return a.state === "failed" || a.state === "degraded" ? { state: a.state, error: `${a.error}; ${h.xenMismatch}` } : a;
+}
+
+function assessServices(h: HealthInput): Assessment {
   if (h.phase === "stopping") return { state: "stopping", error: `stopping: ${h.stopReason ?? "shutdown requested"}` };
   if (h.bootError !== undefined) return { state: "failed", error: h.bootError };
   const q = h.qemu;
@@ -60,7 +70,6 @@ export function assess(h: HealthInput): Assessment {
     case "up": {
       if (h.qmpChecked && h.qmpStatus === undefined) return { state: "degraded", error: `QEMU pid ${q.pid} ${h.qmpProblem ?? "does not answer QMP"}` };
       if (h.restoreProblem) return { state: "degraded", error: h.restoreProblem };
-      if (h.xenMismatch) return { state: "degraded", error: h.xenMismatch };
       const broken = Object.entries(h.other).find(([, r]) => r.state !== "up");
       if (broken) return { state: "degraded", error: `${broken[0]} is ${broken[1].state}${broken[1].error ? `: ${broken[1].error}` : ""}` };
       // A restarted QEMU is not the one the guest booted with: its devices began again from reset.

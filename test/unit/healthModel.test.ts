@@ -22,6 +22,7 @@ const cases: [string, HealthInput, string, RegExp][] = [
   ["the QMP proxy failed", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", other: { "qmp-proxy": rec({ state: "failed", pid: undefined, error: "exited with code:1; 5 starts within 60 s, so it is not restarted again" }) } }), "degraded", /^qmp-proxy is failed: exited with code:1/],
   ["QEMU up again after a restart: not the device model the guest booted with", input({ qemu: rec({ restarts: 1, starts: [0, 5], lastExit: "signal:SIGSYS" }), qmpChecked: true, qmpStatus: "running" }), "degraded", /^QEMU was restarted \(restart 1, after it exited with signal:SIGSYS\): the guest's emulated devices started again from reset$/],
   ["the image's Xen libraries are another release's", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", xenVersion: "4.20.4", imageXenRelease: "4.17", xenMismatch: "this image carries Xen 4.17's libraries but runs on Xen 4.20.4: x" }), "degraded", /^this image carries Xen 4\.17's libraries but runs on Xen 4\.20\.4/],
+  ["QEMU failed, on another release's Xen: both said", input({ qemu: rec({ state: "failed", pid: undefined, error: "exited with code:1" }), xenMismatch: "this image carries Xen 4.20's libraries but runs on Xen 4.17.7: x" }), "failed", /^QEMU exited with code:1; this image carries Xen 4\.20's libraries/],
   ["stopping", input({ phase: "stopping", stopReason: "control/shutdown = poweroff", qemu: rec({}) }), "stopping", /^stopping: control\/shutdown = poweroff$/],
 ];
 for (const [name, h, state, error] of cases) {
