@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Checks } from "./checks.ts";
 import { Dom0, parseXenstoreLs, q, sinceT0 } from "./dom0.ts";
 import { GUEST_HELLO } from "./heartbeatGuest.ts";
-import { crashAndRestart, setRestart } from "./qemuRestart.ts";
+import { crashAndRestart, KILLABLE_SETTING, setRestart } from "./qemuRestart.ts";
 import { xlConfig } from "./xlConfig.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 
@@ -73,7 +73,7 @@ export async function runGuest(dom0: Dom0, checks: Checks, plan: GuestPlan, file
   const fig: GuestFigures = { plan };
   const cfg = xlConfig({
     name: g, disk: `/tmp/${g}.img`, serialFile: `/tmp/${g}-serial.log`, stubdomKernel: files.kernel,
-    stubdomRootfs: files.rootfs, stubdomMemory: plan.stubdomMemory, stubdomCmdline: files.cmdline,
+    stubdomRootfs: files.rootfs, stubdomMemory: plan.stubdomMemory, stubdomCmdline: plan.restart ? `${files.cmdline} ${KILLABLE_SETTING}` : files.cmdline,
   });
   const prep = await dom0.sh(`cp ${q(files.disk)} /tmp/${g}.img && printf '%s' ${q(cfg)} > /tmp/${g}.cfg`, 30);
   if (prep.rc !== 0) {

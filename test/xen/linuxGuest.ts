@@ -12,8 +12,8 @@ import { resolveCloudKernel } from "../../kernel/debianKernel.ts";
 import { loadOrder, parseModulesDep } from "../../kernel/modulesDep.ts";
 import { writeCpio, type CpioEntry } from "../../rootfs/cpio.ts";
 
-/** e1000, PIIX IDE with SCSI disks, and the CRC code sd_mod needs (crypto modules it cannot request itself: no modprobe). */
-const GUEST_MODULES = ["crct10dif_generic", "crc64_rocksoft_generic", "e1000", "ata_piix", "sd_mod"];
+/** e1000, PIIX IDE with SCSI disks and a CD drive, and the CRC code sd_mod needs (crypto modules it cannot request itself: no modprobe). */
+const GUEST_MODULES = ["crct10dif_generic", "crc64_rocksoft_generic", "e1000", "ata_piix", "sd_mod", "sr_mod"];
 /** `quiet`: every byte the kernel prints is a port write QEMU emulates; under nested TCG the boot log alone costs tens of seconds. */
 export const GUEST_CMDLINE = "console=ttyS1,115200 quiet xen_emul_unplug=never panic=10";
 const HERE = "test/xen/guest";

@@ -2,14 +2,16 @@
 // with the device model in dom0: it boots over its first NIC, takes a lease on both (devids 0 and 2,
 // two dom0 bridges), pings dom0 on both, moves a file each way over HTTP; writes a pattern to a phy
 // disk (a loop device) and a qdisk file, reads it back, and dom0 finds the same bytes on the backing
-// store; answers a command typed through `xl console`; moves a buffer bigger than the stubdom's
+// store; answers a command typed through `xl console`; reads its CD drive as `xl cd-insert` and
+// `xl cd-eject` change the disc; moves a buffer bigger than the stubdom's
 // memory (64 MiB) through its disk with 1 GiB of RAM; and, with our stubdom, keeps writing while
 // QEMU is killed inside the stubdom, to see what the guest gets back. Every wait is bounded.
 import { seconds, type Checks } from "./checks.ts";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { cleanUp, diagnose, saveLogs } from "./guestRun.ts";
 import { GUEST_LINKS, CONTROL_LINKS, PAYLOAD_BYTES, type GuestLink } from "./guestNetwork.ts";
-import { KILL_COMMAND, setRestart } from "./qemuRestart.ts";
+import { cdromChecks, cdromDrive, removeDiscs, stageDiscs } from "./cdromChange.ts";
+import { KILL_COMMAND, KILLABLE_SETTING, setRestart } from "./qemuRestart.ts";
 import { stubdomLines } from "./xlConfig.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 
@@ -54,7 +56,7 @@ function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], 
     `memory = 1024`,
     `vcpus = 1`,
     `vif = [ ${links.map((l) => `"mac=${l.mac},bridge=${l.bridge},model=e1000,devid=${l.devid}"`).join(", ")} ]`,
-    `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img" ]`,
+    `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img", ${cdromDrive(g)} ]`,
     `serial = [ "pty", "file:/tmp/${g}-serial.log" ]`,
     `boot = "n"`,
     `vga = "none"`,
@@ -62,12 +64,13 @@ function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], 
     `on_poweroff = "destroy"`,
     `on_crash = "destroy"`,
     `device_model_version = "qemu-xen"`,
-    ...(dm === "stubdom" ? [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: files.cmdline }).slice(1), "stubdomain_memory = 64"] : []),
+    ...(dm === "stubdom" ? [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: `${files.cmdline} ${KILLABLE_SETTING}` }).slice(1), "stubdomain_memory = 64"] : []),
     "",
   ].join("\n");
 }
 
-export async function runLinuxGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | "dom0", files: LinuxGuestFiles, saveDir: string): Promise<LinuxFigures> {
+/** `release`: the bed's Xen release (libxl 4.17 has no CD change for a stubdom). */
+export async function runLinuxGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | "dom0", files: LinuxGuestFiles, saveDir: string, release: string): Promise<LinuxFigures> {
   const label = `Linux guest (${dm === "stubdom" ? "stubdom at 64 MiB" : "device model in dom0"})`;
   const g = dm === "stubdom" ? "linux" : "linux-dom0";
   const links = dm === "stubdom" ? GUEST_LINKS : CONTROL_LINKS;
@@ -78,6 +81,7 @@ export async function runLinuxGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | 
     [
       `truncate -s ${PHY_MIB}M /var/tmp/${g}-phy.img && truncate -s ${QDISK_MIB}M /var/tmp/${g}-qdisk.img`,
       `echo loop=$(losetup -f --show /var/tmp/${g}-phy.img)`,
+      stageDiscs(g),
     ].join("\n"),
     30,
   );
@@ -145,6 +149,7 @@ export async function runLinuxGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | 
 
   // Console: what a person types through xl console.
   await consoleForms(dom0, check, g, dm);
+  await cdromChecks(dom0, check, sh, g, dm, release);
 
   // Memory: a buffer bigger than the stubdom through the guest's disk.
   const big = await sh(`dd if=/dev/urandom of=/tmp/big bs=1M count=${BIG_IO_MIB} 2>/dev/null && t0=${GUEST_NOW_MS} && dd if=/tmp/big of=/dev/${qdisk} bs=${BIG_IO_MIB}M count=1 oflag=direct 2>/dev/null && dd if=/dev/${qdisk} of=/dev/null bs=${BIG_IO_MIB}M count=1 iflag=direct 2>/dev/null && echo ms=$((${GUEST_NOW_MS} - t0)); rm -f /tmp/big`, 600);
@@ -255,5 +260,5 @@ async function finish(dom0: Dom0, check: Check, g: string, loop: string, saveDir
   await saveLogs(dom0, g, saveDir);
   await dom0.sh(`timeout 60 xl destroy ${g} >/dev/null 2>&1; true`, 80);
   await cleanUp(dom0, check, g);
-  await dom0.sh(`losetup -d ${q(loop)} 2>/dev/null; rm -f /var/tmp/${g}-phy.img /var/tmp/${g}-qdisk.img; true`, 30);
+  await dom0.sh(`losetup -d ${q(loop)} 2>/dev/null; rm -f /var/tmp/${g}-phy.img /var/tmp/${g}-qdisk.img; ${removeDiscs(g)}; true`, 30);
 }

@@ -1,11 +1,15 @@
-// `npm run test:xen`: our stubdom under real Xen. Builds the bed if it is not cached, boots Xen 4.17
-// under QEMU TCG, checks our XenStore client on dom0's /dev/xen/xenbus, and runs stock `xl create`
+// `npm run test:xen`: our stubdom under real Xen, on each Xen release we support (4.17 from Debian
+// 12, 4.20 from Debian 13), one after the other, each with the image built for it. For each: builds
+// the bed if it is not cached, boots Xen under QEMU TCG, checks our XenStore client on dom0's /dev/xen/xenbus, and runs stock `xl create`
 // of an HVM guest with our kernel + rootfs at libxl's default stubdom memory (then xl shutdown) and
 // at 64 MiB (then a QEMU kill and restart, and xl destroy). Then it moves running guests, with our
 // stubdom and with the device model in dom0: xl save and restore, xl migrate to localhost, a restore
 // of a damaged state, and xl migrate to a second bed booted beside the first on a link of their own.
-// Ends with `N passed, N failed`, and the figures in the "Real Xen" section of bench/RESULTS.md.
-// One run at a time on a machine (bedLock.ts).
+// Ends with `N passed, N failed` over every release, and the figures in the "Real Xen" section of
+// bench/RESULTS.md (a matrix of checks by release, then each release's tables). One run at a time
+// on a machine (bedLock.ts).
+//   XEN_TEST_RELEASES      e.g. "4.20": only these releases (default every one), and leave
+//                          bench/RESULTS.md alone
 //   XEN_TEST_CMDLINE       stubdomain_cmdline (default "console=hvc0": what libxl users write)
 //   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
 //                          remaining checks still run (default 192; 0 = no second run)
@@ -14,11 +18,12 @@
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { outputs, RESULTS_FILE } from "../../host/image/build.ts";
+import { outputs, RESULTS_FILE, type XenOutputs } from "../../host/image/build.ts";
 import { bundleInit } from "../../init/bundle.ts";
 import { buildRuntime } from "../../runtime/build.ts";
 import { replaceSection } from "../../rootfs/sizeReport.ts";
-import { ensureBed, bedInputs } from "./bedBuild.ts";
+import { BED_RELEASES, ensureBed, isBedRelease, type BedRelease } from "./bedBuild.ts";
+import { XEN_RELEASE_TABLE } from "../../qemu/xenReleases.ts";
 import { lockBed } from "./bedLock.ts";
 import { BedVm } from "./bedVm.ts";
 import { Checks } from "./checks.ts";
@@ -29,7 +34,8 @@ import { runGuest, type GuestFigures, type GuestPlan } from "./guestRun.ts";
 import { linuxGuest } from "./linuxGuest.ts";
 import { runLinuxGuest, type LinuxFigures } from "./linuxGuestRun.ts";
 import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
-import { xenResultsSection, XEN_RESULTS_HEADING } from "./resultsSection.ts";
+import { otherReleaseImage } from "./otherReleaseImage.ts";
+import { xenResultsSection, XEN_RESULTS_HEADING, type XenRunSummary } from "./resultsSection.ts";
 
 const RUN_DIR = "build/test-xen";
 const SHARE = join(RUN_DIR, "share");
@@ -46,11 +52,13 @@ const fallbackMiB = Number(process.env.XEN_TEST_FALLBACK_MIB ?? "192");
 const sweep = (process.env.XEN_TEST_MEMORY_SWEEP ?? "").split(",").filter(Boolean).map(Number);
 const only = (process.env.XEN_TEST_ONLY ?? "").split(",").filter(Boolean);
 const part = (name: "boot" | "moves" | "linux" | "hosts"): boolean => only.length === 0 || only.includes(name);
+const releases = (process.env.XEN_TEST_RELEASES ?? BED_RELEASES.join(",")).split(",").filter(Boolean);
 
 interface XenManifest {
   unpacked?: number;
   compressed?: number;
-  sources?: { kernel?: string };
+  sources?: { kernel?: string; qemu?: string };
+  imageInfo?: { xenRelease?: string };
 }
 
 /** stubjs and the xenbus probe, for dom0 (the stubdom's XenStore channel is the same kernel device). */
@@ -74,21 +82,33 @@ async function xenbusCheck(dom0: Dom0, checks: Checks): Promise<void> {
 const LINK_PORT = 20000 + (process.pid % 20000);
 const LINK_NET = "10.77.0";
 
-function stage(): FastGuestFiles {
-  for (const f of [outputs.kernel, outputs.xenRootfs]) {
-    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/image/build.ts\` first`);
-  }
+/** The image built for a release: the kernel, its rootfs and the rootfs's manifest. */
+const releaseImages = (release: BedRelease): XenOutputs => outputs.xen[release];
+
+/** The guests' files, shared by every release's bed. */
+function stageGuests(): void {
   rmSync(SHARE, { recursive: true, force: true });
   mkdirSync(SHARE, { recursive: true });
-  copyFileSync(outputs.kernel, join(SHARE, "qemu-stubdom-linux-kernel"));
-  copyFileSync(outputs.xenRootfs, join(SHARE, "qemu-stubdom-linux-rootfs"));
   writeFileSync(join(SHARE, "guest.img"), heartbeatGuestDisk());
   writeFileSync(join(SHARE, "guest-fast.img"), heartbeatGuestDisk(FAST_BEAT_TICKS));
   const linux = linuxGuest(log);
   writeFileSync(join(SHARE, "vmlinuz"), linux.vmlinuz);
   writeFileSync(join(SHARE, "initrd.gz"), linux.initrd);
   copyFileSync("test/xen/dom0/guest-sh.sh", join(SHARE, "guest-sh"));
-  return { kernel: "/mnt/bed/qemu-stubdom-linux-kernel", rootfs: "/mnt/bed/qemu-stubdom-linux-rootfs", disk: "/mnt/bed/guest.img", fastDisk: "/mnt/bed/guest-fast.img", cmdline };
+}
+
+/** The release's stubdom image under /mnt/bed/xen-<release>/, as /usr/lib/xen-<release>/boot/ holds it on a host. */
+function stageImages(release: BedRelease): FastGuestFiles {
+  const images = releaseImages(release);
+  for (const f of [images.kernel, images.rootfs]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/image/build.ts\` first`);
+  }
+  const dir = `xen-${release}`;
+  mkdirSync(join(SHARE, dir), { recursive: true });
+  copyFileSync(images.kernel, join(SHARE, dir, "qemu-stubdom-linux-kernel"));
+  copyFileSync(images.rootfs, join(SHARE, dir, "qemu-stubdom-linux-rootfs"));
+  const at = `/mnt/bed/${dir}`;
+  return { kernel: `${at}/qemu-stubdom-linux-kernel`, rootfs: `${at}/qemu-stubdom-linux-rootfs`, disk: "/mnt/bed/guest.img", fastDisk: "/mnt/bed/guest-fast.img", cmdline };
 }
 
 /** Every move with our stubdom, each beside its control with the device model in dom0. */
@@ -116,25 +136,22 @@ async function secondHost(a: Dom0, vmB: BedVm, checks: Checks): Promise<SecondHo
   return ok ? { dom0: b, address: `${LINK_NET}.2`, clockSkewMs: await clockSkew(a, b) } : undefined;
 }
 
-async function main(): Promise<number> {
-  const checks = new Checks((line) => log(line));
-  await lockBed(log);
-  mkdirSync(RUN_DIR, { recursive: true });
-  const manifest = JSON.parse(readFileSync(outputs.xenManifest, "utf8")) as XenManifest;
-  const files = stage();
-  await stageProbe();
-  log(`stubdom: ${outputs.kernel} + ${outputs.xenRootfs} (${((manifest.unpacked ?? 0) / 1048576).toFixed(1)} MiB unpacked), stubdomain_cmdline="${cmdline}"`);
-
-  const setupStart = Date.now();
-  const bed = ensureBed(log);
-  const setupMs = Date.now() - setupStart;
-  const { dom0Kernel } = bedInputs();
+/** Every check on one release's bed, with the image built for that release. */
+async function runRelease(release: BedRelease, checks: Checks, staged: Record<BedRelease, FastGuestFiles>): Promise<XenRunSummary> {
+  const images = releaseImages(release);
+  const manifest = JSON.parse(readFileSync(images.manifest, "utf8")) as XenManifest;
+  const files = staged[release];
+  const runDir = join(RUN_DIR, `xen-${release}`);
+  mkdirSync(runDir, { recursive: true });
+  log(`Xen ${release}: stubdom ${images.kernel} + ${images.rootfs} (${((manifest.unpacked ?? 0) / 1048576).toFixed(1)} MiB unpacked), stubdomain_cmdline="${cmdline}"`);
+  const started = Date.now();
+  const bed = ensureBed(release, log);
+  const setupMs = Date.now() - started;
 
   const bootStart = Date.now();
-  const vm = await BedVm.boot({ bed, share: SHARE, runDir: RUN_DIR, limitMs: VM_LIMIT_MS, link: { role: "listen", port: LINK_PORT, mac: "52:54:00:77:00:01" } });
+  const vm = await BedVm.boot({ bed, share: SHARE, runDir, limitMs: VM_LIMIT_MS, link: { role: "listen", port: LINK_PORT, mac: "52:54:00:77:00:01" } });
   process.on("exit", () => vm.kill());
   let vmB: BedVm | undefined;
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
   const recent: string[] = [];
   vm.serial.onLine((line) => {
     recent.push(line);
@@ -150,7 +167,8 @@ async function main(): Promise<number> {
     bootMs = Date.now() - bootStart;
     const dom0 = new Dom0(vm.agent);
     const info = (await dom0.sh("xl info | grep -E '^(xen_version|virt_caps)'", 30)).out;
-    checks.record("dom0 boots Xen with HVM and HAP", /hap/.test(info), `${(bootMs / 1000).toFixed(1)} s; ${info.trim().replace(/\s*\n\s*/g, "; ").replace(/ +: /g, " ")}`);
+    const version = /xen_version\s*:\s*(\d+\.\d+)/.exec(info)?.[1];
+    checks.record(`dom0 boots Xen ${release} with HVM and HAP`, /hap/.test(info) && version === release, `${(bootMs / 1000).toFixed(1)} s; ${info.trim().replace(/\s*\n\s*/g, "; ").replace(/ +: /g, " ")}`);
     await xenbusCheck(dom0, checks);
 
     // A guest whose QEMU was restarted has lost its device state (the new QEMU's PIIX4 has no ACPI
@@ -161,46 +179,51 @@ async function main(): Promise<number> {
     ];
     for (const plan of part("boot") ? plans : []) {
       log(`guest ${plan.name}: ${plan.label}`);
-      guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
+      guests.push(await runGuest(dom0, checks, plan, files, runDir));
     }
     // What did not boot is tried once more with more memory, so the remaining checks still run.
     const retry = fallbackMiB > 0 ? plans.filter((_, i) => guests[i]?.failure !== undefined) : [];
     for (const p of retry) {
       const plan: GuestPlan = { ...p, name: `hvm-${fallbackMiB}m-${p.restart ? "restart" : "shutdown"}`, stubdomMemory: fallbackMiB, label: `stubdomain_memory=${fallbackMiB} in place of ${p.stubdomMemory ?? "the default"}` };
       log(`guest ${plan.name}: ${plan.label}`);
-      guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
+      guests.push(await runGuest(dom0, checks, plan, files, runDir));
     }
     for (const mib of sweep) {
       const plan: GuestPlan = { name: `hvm-sweep-${mib}m`, stubdomMemory: mib, label: `sweep: stubdomain_memory=${mib}`, restart: false, end: "destroy" };
       log(`guest ${plan.name}: ${plan.label}`);
-      guests.push(await runGuest(dom0, checks, plan, files, RUN_DIR));
+      guests.push(await runGuest(dom0, checks, plan, files, runDir));
+    }
+
+    for (const other of part("boot") ? BED_RELEASES.filter((r) => r !== release) : []) {
+      log(`guest hvm-image-${other}: the image built for Xen ${other}`);
+      await otherReleaseImage(dom0, checks, staged[other], other, release, runDir);
     }
 
     for (const plan of part("moves") ? movePlans().filter((p) => p.kind !== "migrate-hosts") : []) {
       log(`guest ${plan.name}: ${plan.label}`);
-      moves.push(await runMove(dom0, undefined, checks, plan, files, RUN_DIR));
-      if (plan.kind === "save-restore" && plan.dm === "stubdom") await corruptRestore(dom0, checks, plan.name, RUN_DIR);
+      moves.push(await runMove(dom0, undefined, checks, plan, files, runDir));
+      if (plan.kind === "save-restore" && plan.dm === "stubdom") await corruptRestore(dom0, checks, plan.name, runDir);
     }
     const served = part("linux") ? await serveGuests(dom0, "/mnt/bed") : "";
     if (served) checks.fail("dom0 serves the Linux guest (bridges, DHCP, TFTP, HTTP)", served);
     else if (part("linux")) {
       for (const dm of ["stubdom", "dom0"] as const) {
         log(`Linux guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
-        linuxGuests.push(await runLinuxGuest(dom0, checks, dm, files, RUN_DIR));
+        linuxGuests.push(await runLinuxGuest(dom0, checks, dm, files, runDir, release));
       }
     }
     // The second bed boots only now, when the first is done with what two TCG VMs at once would
     // slow down (stubdom memory at 64 MiB is tight, and unpacking the rootfs races the drivers).
     if (part("hosts")) {
       log("second host: booting a second bed on a link of its own to the first");
-      mkdirSync(join(RUN_DIR, "host-b"), { recursive: true });
-      vmB = await BedVm.boot({ bed, share: SHARE, runDir: join(RUN_DIR, "host-b"), limitMs: VM_LIMIT_MS, link: { role: "connect", port: LINK_PORT, mac: "52:54:00:77:00:02" } });
+      mkdirSync(join(runDir, "host-b"), { recursive: true });
+      vmB = await BedVm.boot({ bed, share: SHARE, runDir: join(runDir, "host-b"), limitMs: VM_LIMIT_MS, link: { role: "connect", port: LINK_PORT, mac: "52:54:00:77:00:02" } });
       const b = vmB;
       process.on("exit", () => b.kill());
       const hostB = await secondHost(dom0, b, checks);
       for (const plan of hostB ? movePlans().filter((p) => p.kind === "migrate-hosts") : []) {
         log(`guest ${plan.name}: ${plan.label}`);
-        moves.push(await runMove(dom0, hostB, checks, plan, files, RUN_DIR));
+        moves.push(await runMove(dom0, hostB, checks, plan, files, runDir));
       }
     }
   } catch (e) {
@@ -208,31 +231,55 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([vm.poweroff(60_000), vmB?.poweroff(60_000)]);
   }
-
-  const section = xenResultsSection({
-    date: new Date().toISOString().slice(0, 16).replace("T", " "),
+  return {
+    release,
+    suite: XEN_RELEASE_TABLE[release].suite,
     versions: bed.versions,
-    dom0Kernel,
+    dom0Kernel: bed.dom0KernelPackage,
     stubdomKernel: manifest.sources?.kernel ?? "?",
     rootfsUnpacked: manifest.unpacked,
     rootfsCompressed: manifest.compressed,
+    imageRelease: manifest.imageInfo?.xenRelease ?? "?",
+    stubdomQemu: manifest.sources?.qemu ?? "?",
     cmdline,
     setupMs,
     bedBuilt: bed.built,
     bootMs,
-    totalMs: Date.now() - t0,
+    totalMs: Date.now() - started,
     guests,
     moves,
     linuxGuests,
     checks: checks.results,
-  });
-  if (only.length === 0) {
+  };
+}
+
+async function main(): Promise<number> {
+  const unknown = releases.filter((r) => !isBedRelease(r));
+  if (unknown.length > 0) throw new Error(`XEN_TEST_RELEASES: no bed for ${unknown.join(", ")}; known: ${BED_RELEASES.join(", ")}`);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));
+  await lockBed(log);
+  mkdirSync(RUN_DIR, { recursive: true });
+  stageGuests();
+  await stageProbe();
+  const staged = Object.fromEntries(BED_RELEASES.map((r) => [r, stageImages(r)])) as Record<BedRelease, FastGuestFiles>;
+  const runs: XenRunSummary[] = [];
+  const all: Checks[] = [];
+  for (const release of releases as BedRelease[]) {
+    const checks = new Checks((line) => log(`[${release}] ${line}`));
+    all.push(checks);
+    runs.push(await runRelease(release, checks, staged));
+  }
+  const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const partial = only.length > 0 || releases.length < BED_RELEASES.length;
+  if (!partial) {
     const before = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";
-    writeFileSync(RESULTS_FILE, replaceSection(before, XEN_RESULTS_HEADING, section));
+    writeFileSync(RESULTS_FILE, replaceSection(before, XEN_RESULTS_HEADING, xenResultsSection(date, Date.now() - t0, runs)));
     log(`figures in ${RESULTS_FILE} (${XEN_RESULTS_HEADING}); logs in ${RUN_DIR}/`);
-  } else log(`XEN_TEST_ONLY=${only.join(",")}: a partial run, so ${RESULTS_FILE} stays as it was; logs in ${RUN_DIR}/`);
-  console.log(checks.summary());
-  return checks.failed > 0 || checks.passed === 0 ? 1 : 0;
+  } else log(`a partial run (XEN_TEST_ONLY=${only.join(",")} XEN_TEST_RELEASES=${releases.join(",")}), so ${RESULTS_FILE} stays as it was; logs in ${RUN_DIR}/`);
+  const passed = all.reduce((n, c) => n + c.passed, 0);
+  const failed = all.reduce((n, c) => n + c.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 || passed === 0 ? 1 : 0;
 }
 
 main().then(

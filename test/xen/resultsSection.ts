@@ -7,11 +7,17 @@ import { BIG_IO_MIB, type LinuxFigures } from "./linuxGuestRun.ts";
 
 export const XEN_RESULTS_HEADING = "## Real Xen";
 
+/** One release's run. */
 export interface XenRunSummary {
-  date: string;
+  release: string;
+  /** Debian's name for the dom0's release: bookworm, trixie. */
+  suite: string;
   versions: Record<string, string>;
   dom0Kernel: string;
   stubdomKernel: string;
+  /** The Xen release the image's libraries are from, and its QEMU. */
+  imageRelease: string;
+  stubdomQemu: string;
   rootfsUnpacked?: number;
   rootfsCompressed?: number;
   cmdline: string;
@@ -74,30 +80,64 @@ function linuxTable(guests: readonly LinuxFigures[], checks: readonly CheckResul
   ];
 }
 
-export function xenResultsSection(r: XenRunSummary): string {
-  const passed = r.checks.filter((c) => c.ok).length;
-  const failed = r.checks.length - passed;
-  const v = r.versions;
+/** Every check by release: one row per check, one column per release. */
+function matrix(runs: readonly XenRunSummary[]): string[] {
+  const names = [...new Set(runs.flatMap((r) => r.checks.map((c) => c.name)))];
+  const cell = (r: XenRunSummary, name: string): string => {
+    const found = r.checks.filter((c) => c.name === name);
+    if (found.length === 0) return "-";
+    return found.every((c) => c.ok) ? "pass" : "**FAIL**";
+  };
+  return [
+    `| check | ${runs.map((r) => `Xen ${r.release}`).join(" | ")} |`,
+    `| --- | ${runs.map(() => "---").join(" | ")} |`,
+    ...names.map((n) => `| ${n.replace(/\|/g, "/")} | ${runs.map((r) => cell(r, n)).join(" | ")} |`),
+    `| **passed / failed** | ${runs.map((r) => `${r.checks.filter((c) => c.ok).length} / ${r.checks.filter((c) => !c.ok).length}`).join(" | ")} |`,
+    "",
+  ];
+}
+
+/** The section: how the tier runs, the matrix of checks by release, then each release's tables. */
+export function xenResultsSection(date: string, totalMs: number, runs: readonly XenRunSummary[]): string {
+  const passed = runs.reduce((n, r) => n + r.checks.filter((c) => c.ok).length, 0);
+  const failed = runs.reduce((n, r) => n + r.checks.length, 0) - passed;
   return [
     XEN_RESULTS_HEADING,
     "",
-    "Written by `npm run test:xen` (test/xen/): Xen 4.17 under QEMU TCG (`-cpu qemu64,+svm,+npt -m 3072 -smp 1`) on",
-    "this machine (2 cores, no KVM), stock xl in a Debian dom0, an HVM guest (a boot sector, `memory=64`) whose",
-    "device model runs in our stubdom. Times are wall clock in dom0: \"xl create\" until it returns (libxl waits for",
-    "QEMU's `device-model/<G>/state` = running), \"first serial line\" from the start of xl create until the guest's",
-    "line is in its `serial=` file, \"QEMU restart\" from the kill until health says `qemu/state` = up again.",
+    `Written by \`npm run test:xen\` (test/xen/): each Xen release we support under QEMU TCG (\`-cpu qemu64,+svm,+npt -m 3072 -smp 1\`)`,
+    "on this machine (2 cores, no KVM), stock xl in a Debian dom0 of that release, with the stubdom image built for",
+    "that release. Times are wall clock in dom0: \"xl create\" until it returns (libxl waits for QEMU's",
+    "`device-model/<G>/state` = running), \"first serial line\" from the start of xl create until the guest's line is in",
+    "its `serial=` file, \"QEMU restart\" from the kill until health says `qemu/state` = up again.",
     "",
-    `Inputs: ${v["xen-hypervisor-4.17-amd64"] ? `xen-hypervisor-4.17-amd64 ${v["xen-hypervisor-4.17-amd64"]}` : "?"}, xen-utils-4.17 ${v["xen-utils-4.17"] ?? "?"},`,
+    `Last run ${date}: **${passed} passed, ${failed} failed** over ${runs.length} release${runs.length === 1 ? "" : "s"}, whole run ${seconds(totalMs)}.`,
+    "",
+    ...matrix(runs),
+    ...runs.map(releaseSection),
+  ].join("\n");
+}
+
+function releaseSection(r: XenRunSummary): string {
+  const passed = r.checks.filter((c) => c.ok).length;
+  const failed = r.checks.length - passed;
+  const v = r.versions;
+  const hv = `xen-hypervisor-${r.release}-amd64`;
+  const utils = `xen-utils-${r.release}`;
+  return [
+    `### Xen ${r.release} (Debian ${r.suite})`,
+    "",
+    `Inputs: ${hv} ${v[hv] ?? "?"}, ${utils} ${v[utils] ?? "?"}, dom0's qemu-system-xen ${v["qemu-system-xen"] ?? "?"},`,
     `dom0 kernel ${r.dom0Kernel} ${v[r.dom0Kernel] ?? "?"}; stubdom: \`qemu-stubdom-linux-kernel\` (${r.stubdomKernel}) +`,
-    `\`qemu-stubdom-linux-rootfs\` (${mib(r.rootfsUnpacked)} unpacked, ${mib(r.rootfsCompressed)} compressed), \`stubdomain_cmdline="${r.cmdline}"\`.`,
+    `\`qemu-stubdom-linux-rootfs\` built for Xen ${r.imageRelease} (${mib(r.rootfsUnpacked)} unpacked, ${mib(r.rootfsCompressed)} compressed; ${r.stubdomQemu}),`,
+    `\`stubdomain_cmdline="${r.cmdline}"\`.`,
     "",
-    `Last run ${r.date}: **${passed} passed, ${failed} failed**; bed ${r.bedBuilt ? `built in ${seconds(r.setupMs)}` : "from the cache"}, QEMU start to dom0`,
-    `ready ${seconds(r.bootMs)}, whole run ${seconds(r.totalMs)}.`,
+    `**${passed} passed, ${failed} failed**; bed ${r.bedBuilt ? `built in ${seconds(r.setupMs)}` : "from the cache"}, QEMU start to dom0`,
+    `ready ${seconds(r.bootMs)}, this release's run ${seconds(r.totalMs)}.`,
     "",
     "| run | stubdom memory | xl create | first serial line | stubdom memory at running | QEMU restart | shutdown / destroy | result |",
     "| --- | --- | ---: | ---: | --- | ---: | --- | --- |",
     ...r.guests.map(row),
-    ...PROBE_ROWS,
+    ...(r.release === "4.17" ? PROBE_ROWS : []),
     "",
     ...linuxTable(r.linuxGuests, r.checks),
     ...(r.moves.length

@@ -3,7 +3,9 @@
 # for xl (xenstored, xen-init-dom0, xenconsoled), mounts the host's staging folder (9p, read-only),
 # then serves the host's requests on a virtio port until told to stop, and powers off.
 # The root is QEMU's snapshot of the cached image: every write here vanishes at power-off.
-export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C
+# Xen's tools are under /usr/lib/xen-<release>/bin; each bed has one release.
+xenbin=$(ls -d /usr/lib/xen-[0-9]*/bin | head -1)
+export PATH=$xenbin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LANG=C
 exec </dev/null >/dev/hvc0 2>&1
 say() { echo "xenbed dom0 [$(cut -d' ' -f1 /proc/uptime)]: $*"; }
 
