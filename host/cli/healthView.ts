@@ -162,7 +162,8 @@ export function formatDetails(v: HealthView, withBoot: boolean): string {
   }
   const qemu = v.services.qemu;
   if (withBoot && qemu?.status) lines.push(`QMP status: ${qemu.status}`);
-  if (withBoot && (v.xenVersion || v.imageXenRelease)) lines.push(`Xen: ${v.xenVersion || "unknown"}; the image's Xen libraries: ${v.imageXenRelease || "unnamed"}`);
+  // Said on Xen only: in dev mode there is no hypervisor to compare with.
+  if (withBoot && v.xenVersion) lines.push(`Xen: ${v.xenVersion}; the image's Xen libraries: ${v.imageXenRelease || "unnamed"}`);
   for (const [name, s] of Object.entries(v.services)) {
     if (name !== "qemu") lines.push(`service ${name}: ${s.state}${s.pid === null ? "" : `, pid ${s.pid}`}${s.restarts ? `, ${s.restarts} restarts` : ""}`);
   }

@@ -136,5 +136,8 @@ export const runningHealth = (sinceMsAgo = 75_000): Record<string, string> => ({
   "mem-available-kb": "43010",
   error: "",
   "config-problems": "",
+  // Dev mode: no hypervisor to read a version from.
+  "xen-version": "",
+  "image-xen-release": "4.17",
   state: "running",
 });
