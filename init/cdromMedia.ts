@@ -5,6 +5,9 @@
 // Opening the new /dev/xvdX and handing it to QEMU with QMP `add-fd` is the stubdom's part: this
 // watches its own device/vbd and does it for each newly connected CD vbd. The vbds there at boot are
 // QEMU's through its argv (file=/dev/xvdX). libxl removes the old fdset itself (`remove-fd`).
+// An empty drive served by the dom0 QEMU (qdisk: libxl keeps the drive's backend type) never
+// connects, as that QEMU has nothing to serve: its vbd counts as ready once its backend's `params`
+// names no file, and QEMU gets /dev/null for it, which it never opens (libxl changes no medium then).
 import type { Sys } from "../runtime/sys.ts";
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import { XenStoreError } from "../runtime/xenstore/client.ts";
@@ -27,7 +30,15 @@ export interface VbdView {
   deviceType: string;
   /** What tells one attachment from the next under the same devid: blkfront's event channel. */
   attachment: string;
+  /** The backend's `params` names no file: a drive with no disc, which may never connect. */
+  empty: boolean;
 }
+
+/** libxl's `params` of a drive with no disc: "" (phy), or "<format>:" with no path (qdisk: "aio:"). */
+export const namesNoFile = (params: string): boolean => /^([a-z0-9]+:)?$/.test(params);
+
+/** A CD vbd QEMU can be handed: connected, or an empty drive that is not being taken away. */
+const ready = (v: VbdView): boolean => v.deviceType === "cdrom" && (v.state === CONNECTED || (v.empty && Number(v.state) < 5));
 
 /**
  * Pure: the CD vbds that need an fd in QEMU now (Connected, and not the attachment already served),
@@ -35,9 +46,9 @@ export interface VbdView {
  * its next Connected is a new attachment: blkfront often gets the same event channel number again.
  */
 export function reviewVbds(vbds: readonly VbdView[], served: ReadonlyMap<string, string>): { add: VbdView[]; served: Map<string, string> } {
-  const connected = new Set(vbds.filter((v) => v.state === CONNECTED).map((v) => v.devid));
-  const next = new Map([...served].filter(([devid]) => connected.has(devid)));
-  const add = vbds.filter((v) => v.deviceType === "cdrom" && v.state === CONNECTED && next.get(v.devid) !== v.attachment);
+  const readyNow = new Set(vbds.filter((v) => v.state === CONNECTED || ready(v)).map((v) => v.devid));
+  const next = new Map([...served].filter(([devid]) => readyNow.has(devid)));
+  const add = vbds.filter((v) => ready(v) && next.get(v.devid) !== v.attachment);
   for (const v of add) next.set(v.devid, v.attachment);
   return { add, served: next };
 }
@@ -70,8 +81,10 @@ export class CdromMedia {
     const read = (devid: string, key: string): Promise<string> => xs.readString(`${VBD_DIR}/${devid}/${key}`).catch((e) => (absent(e) ? "" : Promise.reject(e)));
     return Promise.all(
       devids.map(async (devid) => {
-        const [state, deviceType, attachment] = await Promise.all([read(devid, "state"), read(devid, "device-type"), read(devid, "event-channel")]);
-        return { devid, state, deviceType, attachment };
+        const [state, deviceType, attachment, backend] = await Promise.all([read(devid, "state"), read(devid, "device-type"), read(devid, "event-channel"), read(devid, "backend")]);
+        // The backend's keys are readable by the frontend's domain (libxl's permissions).
+        const params = backend === "" ? undefined : await xs.readString(`${backend}/params`).catch((e) => (absent(e) ? undefined : Promise.reject(e)));
+        return { devid, state, deviceType, attachment, empty: params !== undefined && namesNoFile(params) };
       }),
     );
   }
@@ -80,7 +93,7 @@ export class CdromMedia {
     const r = reviewVbds(await this.list(), this.served);
     this.served = r.served;
     for (const v of r.add) {
-      await this.hand(v.devid).catch((e: Error) => this.d.log.error(`cdrom: vbd ${v.devid}: ${e.message}; libxl's cd-insert or cd-eject waits for it in vain`));
+      await this.hand(v.devid, v.empty && v.state !== CONNECTED).catch((e: Error) => this.d.log.error(`cdrom: vbd ${v.devid}: ${e.message}; libxl's cd-insert or cd-eject waits for it in vain`));
     }
   }
 
@@ -96,11 +109,11 @@ export class CdromMedia {
     }
   }
 
-  /** Opens the vbd's disk and hands it to QEMU as an fdset libxl can find. */
-  private async hand(devid: string): Promise<void> {
+  /** Opens the vbd's disk (/dev/null for an empty drive with no disk) and hands it to QEMU as an fdset libxl can find. */
+  private async hand(devid: string, noDisk: boolean): Promise<void> {
     const qmp = this.d.qmp();
     if (!qmp) throw new Error("QEMU is not running");
-    const path = await this.disk(devid);
+    const path = noDisk ? "/dev/null" : await this.disk(devid);
     const fd = this.d.sys.open(path, "r");
     try {
       await qmp.ready;

@@ -2,7 +2,7 @@
 // waits for QEMU to create a socket), the device-state file and the restore console as fds, its
 // output into the init's pipe, argv translated from libxl's dm-argv, and our own QMP connection
 // queued on the socket before QEMU even runs.
-import { RESTORE_PLACEHOLDER, translateDmArgv, withoutIncoming, type QemuFds } from "../qemu/dmArgv.ts";
+import { RESTORE_PLACEHOLDER, translateDmArgv, withoutIncoming, withoutMissingDiscs, type QemuFds } from "../qemu/dmArgv.ts";
 import { QmpClient } from "../qemu/qmpClient.ts";
 import { fdStream } from "../runtime/fdStream.ts";
 import type { Sys } from "../runtime/sys.ts";
@@ -55,7 +55,8 @@ export class QemuLauncher {
       const fds: QemuFds = { initQmp: 3, libxlQmp: plan.libxlQmp ? 4 : undefined };
       if (plan.saveFd !== undefined) fds.save = childFds.push(plan.saveFd) - 1;
       if (first && plan.restoreFd !== undefined) fds.restore = childFds.push(plan.restoreFd) - 1;
-      const argv = translateDmArgv(first ? plan.dmArgv : withoutIncoming(plan.dmArgv), fds, plan.sandbox);
+      const again = (): string[] => withoutMissingDiscs(withoutIncoming(plan.dmArgv), (p) => sys.exists(p));
+      const argv = translateDmArgv(first ? plan.dmArgv : again(), fds, plan.sandbox);
       let pid: number;
       try {
         pid = sys.spawn([plan.binary, ...argv], { fds: childFds });

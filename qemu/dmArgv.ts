@@ -61,6 +61,20 @@ export function withoutIncoming(argv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * A CD drive's disc as libxl gave it at boot (`-drive if=none,readonly=on,id=ide-N,file=/dev/xvdX,
+ * format=...`) may be gone when QEMU starts again after `xl cd-eject`: such a drive starts empty
+ * (no file=, no format=) instead of QEMU refusing to start. `exists` says whether a path is there.
+ */
+export function withoutMissingDiscs(argv: readonly string[], exists: (path: string) => boolean): string[] {
+  return argv.map((arg, i) => {
+    if (argv[i - 1] !== "-drive" || !/(^|,)readonly=on(,|$)/.test(arg) || !/(^|,)id=ide-\d+(,|$)/.test(arg)) return arg;
+    const file = /(?:^|,)file=([^,]*)/.exec(arg)?.[1];
+    if (file === undefined || exists(file)) return arg;
+    return arg.split(",").filter((o) => !o.startsWith("file=") && !o.startsWith("format=")).join(",");
+  });
+}
+
 export interface TapNetdev {
   id: string;
   ifname: string;

@@ -2,7 +2,7 @@
 // restarted QEMU.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DmArgvError, orderDmArgvKeys, parseOptionList, RESTORE_PLACEHOLDER, SANDBOX, tapNetdevs, translateDmArgv, withoutIncoming } from "../../qemu/dmArgv.ts";
+import { DmArgvError, orderDmArgvKeys, parseOptionList, RESTORE_PLACEHOLDER, SANDBOX, tapNetdevs, translateDmArgv, withoutIncoming, withoutMissingDiscs } from "../../qemu/dmArgv.ts";
 import { argKey } from "../../host/dev/seed.ts";
 
 // libxl 4.17's argv for a stubdom guest (shared/research/xen-testbed.md), plus a NIC.
@@ -99,6 +99,18 @@ const restarts: [string, string[], string[]][] = [
 ];
 for (const [name, argv, want] of restarts) {
   test(`withoutIncoming: ${name}`, () => assert.equal(withoutIncoming(argv), want));
+}
+
+const CD = "if=none,readonly=on,id=ide-5632,file=/dev/xvdc,format=host_device";
+const discs: [string, string[], string[], string[]][] = [
+  ["the disc is there: the drive keeps it", ["-drive", CD], ["/dev/xvdc"], ["-drive", CD]],
+  ["the disc is gone after cd-eject: the drive starts empty", ["-drive", CD, "-device", "ide-cd,id=ide-5632,drive=ide-5632"], [], ["-drive", "if=none,readonly=on,id=ide-5632", "-device", "ide-cd,id=ide-5632,drive=ide-5632"]],
+  ["an empty drive stays empty", ["-drive", "if=none,readonly=on,id=ide-5632"], [], ["-drive", "if=none,readonly=on,id=ide-5632"]],
+  ["a hard disk whose file is gone is left for QEMU to refuse", ["-drive", "file=/dev/xvda,if=ide,index=0,media=disk,format=raw,cache=writeback"], [], ["-drive", "file=/dev/xvda,if=ide,index=0,media=disk,format=raw,cache=writeback"]],
+  ["a read-only disk that is not a CD drive is left too", ["-drive", "if=none,readonly=on,id=disk-1,file=/dev/xvdb"], [], ["-drive", "if=none,readonly=on,id=disk-1,file=/dev/xvdb"]],
+];
+for (const [name, argv, present, want] of discs) {
+  test(`withoutMissingDiscs: ${name}`, () => assert.equal(withoutMissingDiscs(argv, (p) => present.includes(p)), want));
 }
 
 test.run();

@@ -14,8 +14,12 @@ const marker = (g: string, n: 1 | 2): string => `STUBDOMCD${n}-${g}`;
 /** libxl 4.17's answer to cd-insert on a guest with a stub domain (libxl_disk.c). */
 const REFUSED_417 = "cdrom-insert doesn't work for stub domains";
 
-/** The drive's line in the guest's `disk = [...]`, holding the first disc. */
-export const cdromDrive = (g: string): string => `"format=raw,vdev=hdc,access=ro,devtype=cdrom,target=${disc(g, 1)}"`;
+/**
+ * The drive's line in the guest's `disk = [...]`, holding the first disc. `backendtype=phy`: libxl
+ * keeps a drive's backend type across changes, and an empty drive on qdisk (the dom0 QEMU's, xl's
+ * default for a file) is never served, so libxl cannot remove it at the next cd-insert.
+ */
+export const cdromDrive = (g: string): string => `"format=raw,vdev=hdc,access=ro,devtype=cdrom,backendtype=phy,target=${disc(g, 1)}"`;
 
 /** dom0 commands that make both discs. */
 export const stageDiscs = (g: string): string =>
@@ -45,4 +49,8 @@ export async function cdromChecks(dom0: Dom0, check: Check, sh: GuestShell, g: s
   const ejected = eject.values.rc === "0" ? await sh(readUntil("", 30), 50) : undefined;
   check("xl cd-eject empties the drive: the guest reads no disc", ejected !== undefined && ejected.values.cd === "",
     eject.values.rc === "0" ? `xl cd-eject ${seconds(Number(eject.values.ms))}; the guest read ${ejected?.values.cd ? q(ejected.values.cd) : "nothing"}` : `xl cd-eject rc ${eject.values.rc}: ${eject.values.said ?? ""}`);
+  const again = await dom0.values(`t0=$(date +%s%N); timeout 60 xl cd-insert ${g} hdc ${disc(g, 1)} > /tmp/${g}-cd.log 2>&1; echo rc=$?; echo ms=${sinceT0}; tail -2 /tmp/${g}-cd.log | tr '\\n' ' ' | sed 's/^/said=/'`, 90);
+  const reread = again.values.rc === "0" ? await sh(readUntil(marker(g, 1), 30), 50) : undefined;
+  check("xl cd-insert into the emptied drive: the guest reads that disc", reread?.values.cd === marker(g, 1),
+    again.values.rc === "0" ? `xl cd-insert ${seconds(Number(again.values.ms))}; the guest read "${reread?.values.cd ?? ""}"` : `xl cd-insert rc ${again.values.rc}: ${again.values.said ?? ""}`);
 }
