@@ -15,11 +15,13 @@ const marker = (g: string, n: 1 | 2): string => `STUBDOMCD${n}-${g}`;
 const REFUSED_417 = "cdrom-insert doesn't work for stub domains";
 
 /**
- * The drive's line in the guest's `disk = [...]`, holding the first disc. `backendtype=phy`: libxl
- * keeps a drive's backend type across changes, and an empty drive on qdisk (the dom0 QEMU's, xl's
- * default for a file) is never served, so libxl cannot remove it at the next cd-insert.
+ * The drive's line in the guest's `disk = [...]`, holding the first disc. `backendtype=phy` from
+ * libxl 4.20 on (4.17 allows only qdisk for an HVM guest's CD drive): libxl keeps a drive's backend
+ * type across changes, and an empty drive on qdisk (the dom0 QEMU's, xl's default for a file) is
+ * never served, so libxl cannot remove it at the next cd-insert.
  */
-export const cdromDrive = (g: string): string => `"format=raw,vdev=hdc,access=ro,devtype=cdrom,backendtype=phy,target=${disc(g, 1)}"`;
+export const cdromDrive = (g: string, release: string): string =>
+  `"format=raw,vdev=hdc,access=ro,devtype=cdrom,${release === "4.17" ? "" : "backendtype=phy,"}target=${disc(g, 1)}"`;
 
 /** dom0 commands that make both discs. */
 export const stageDiscs = (g: string): string =>

@@ -49,14 +49,14 @@ type Check = (what: string, ok: boolean, detail: string) => boolean;
 /** The guest's clock in ms: busybox date has no %N, /proc/uptime counts hundredths. */
 const GUEST_NOW_MS = "$(awk '{ printf \"%d\", $1 * 1000 }' /proc/uptime)";
 
-function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], loop: string, files: LinuxGuestFiles): string {
+function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], loop: string, files: LinuxGuestFiles, release: string): string {
   return [
     `name = "${g}"`,
     `type = "hvm"`,
     `memory = 1024`,
     `vcpus = 1`,
     `vif = [ ${links.map((l) => `"mac=${l.mac},bridge=${l.bridge},model=e1000,devid=${l.devid}"`).join(", ")} ]`,
-    `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img", ${cdromDrive(g)} ]`,
+    `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img", ${cdromDrive(g, release)} ]`,
     `serial = [ "pty", "file:/tmp/${g}-serial.log" ]`,
     `boot = "n"`,
     `vga = "none"`,
@@ -86,7 +86,7 @@ export async function runLinuxGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | 
     30,
   );
   const loop = staged.values.loop ?? "";
-  await dom0.sh(`printf '%s' ${q(config(g, dm, links, loop, files))} > /tmp/${g}.cfg`, 20);
+  await dom0.sh(`printf '%s' ${q(config(g, dm, links, loop, files, release))} > /tmp/${g}.cfg`, 20);
   const created = await dom0.values(
     [
       "t0=$(date +%s%N)",
