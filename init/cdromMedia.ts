@@ -82,8 +82,8 @@ export class CdromMedia {
     return Promise.all(
       devids.map(async (devid) => {
         const [state, deviceType, attachment, backend] = await Promise.all([read(devid, "state"), read(devid, "device-type"), read(devid, "event-channel"), read(devid, "backend")]);
-        // The backend's keys are readable by the frontend's domain (libxl's permissions).
-        const params = backend === "" ? undefined : await xs.readString(`${backend}/params`).catch((e) => (absent(e) ? undefined : Promise.reject(e)));
+        // Only a CD drive can be empty. The backend's keys are readable by the frontend's domain (libxl's permissions).
+        const params = deviceType !== "cdrom" || backend === "" ? undefined : await xs.readString(`${backend}/params`).catch((e) => (absent(e) ? undefined : Promise.reject(e)));
         return { devid, state, deviceType, attachment, empty: params !== undefined && namesNoFile(params) };
       }),
     );

@@ -36,23 +36,29 @@ export const removeDiscs = (g: string): string => `rm -f ${disc(g, 1)} ${disc(g,
 const readUntil = (want: string, secs: number): string =>
   `i=0; while :; do got=$(dd if=/dev/sr0 bs=2048 skip=16 count=1 2>/dev/null | head -c 40 | tr -dc 'A-Za-z0-9-'); [ "$got" = "${want}" ] && break; i=$((i + 1)); [ $i -ge ${secs} ] && break; sleep 1; done; echo cd=$got`;
 
+/** `xl <args>` on the guest's CD drive, timed, with the end of what xl said. */
+const xlCd = (dom0: Dom0, g: string, args: string): ReturnType<Dom0["values"]> =>
+  dom0.values(`t0=$(date +%s%N); timeout 60 xl ${args} > /tmp/${g}-cd.log 2>&1; echo rc=$?; echo ms=${sinceT0}; tail -2 /tmp/${g}-cd.log | tr '\\n' ' ' | sed 's/^/said=/'`, 90);
+
+/** One change of the drive through xl, then what the guest reads: `want` ("" for no disc). */
+async function change(dom0: Dom0, check: Check, sh: GuestShell, g: string, args: string, want: string, what: string): Promise<void> {
+  const xl = await xlCd(dom0, g, args);
+  const read = xl.values.rc === "0" ? await sh(readUntil(want, 30), 50) : undefined;
+  const got = read?.values.cd;
+  const command = `xl ${args.split(" ")[0]}`;
+  check(what, read !== undefined && got === want,
+    xl.values.rc === "0" ? `${command} ${seconds(Number(xl.values.ms))}; the guest read ${got ? q(got) : "nothing"}` : `${command} rc ${xl.values.rc}: ${xl.values.said ?? ""}`);
+}
+
 export async function cdromChecks(dom0: Dom0, check: Check, sh: GuestShell, g: string, dm: "stubdom" | "dom0", release: string): Promise<void> {
   const first = await sh(readUntil(marker(g, 1), 20), 40);
   check("its CD drive holds the disc it booted with (sector 16 read in the guest)", first.values.cd === marker(g, 1), `read "${first.values.cd ?? ""}"`);
-  const insert = await dom0.values(`t0=$(date +%s%N); timeout 60 xl cd-insert ${g} hdc ${disc(g, 2)} > /tmp/${g}-cd.log 2>&1; echo rc=$?; echo ms=${sinceT0}; tail -2 /tmp/${g}-cd.log | tr '\\n' ' ' | sed 's/^/said=/'`, 90);
   if (dm === "stubdom" && release === "4.17") {
+    const insert = await xlCd(dom0, g, `cd-insert ${g} hdc ${disc(g, 2)}`);
     check("xl cd-insert is refused: libxl 4.17 has no CD change for stub domains", insert.values.rc !== "0" && (insert.values.said ?? "").includes(REFUSED_417), `rc ${insert.values.rc}: ${insert.values.said ?? ""}`);
     return;
   }
-  const inserted = insert.values.rc === "0" ? await sh(readUntil(marker(g, 2), 30), 50) : undefined;
-  check("xl cd-insert swaps the disc while it runs: the guest reads the new one", inserted?.values.cd === marker(g, 2),
-    insert.values.rc === "0" ? `xl cd-insert ${seconds(Number(insert.values.ms))}; the guest read "${inserted?.values.cd ?? ""}"` : `xl cd-insert rc ${insert.values.rc}: ${insert.values.said ?? ""}`);
-  const eject = await dom0.values(`t0=$(date +%s%N); timeout 60 xl cd-eject ${g} hdc > /tmp/${g}-cd.log 2>&1; echo rc=$?; echo ms=${sinceT0}; tail -2 /tmp/${g}-cd.log | tr '\\n' ' ' | sed 's/^/said=/'`, 90);
-  const ejected = eject.values.rc === "0" ? await sh(readUntil("", 30), 50) : undefined;
-  check("xl cd-eject empties the drive: the guest reads no disc", ejected !== undefined && ejected.values.cd === "",
-    eject.values.rc === "0" ? `xl cd-eject ${seconds(Number(eject.values.ms))}; the guest read ${ejected?.values.cd ? q(ejected.values.cd) : "nothing"}` : `xl cd-eject rc ${eject.values.rc}: ${eject.values.said ?? ""}`);
-  const again = await dom0.values(`t0=$(date +%s%N); timeout 60 xl cd-insert ${g} hdc ${disc(g, 1)} > /tmp/${g}-cd.log 2>&1; echo rc=$?; echo ms=${sinceT0}; tail -2 /tmp/${g}-cd.log | tr '\\n' ' ' | sed 's/^/said=/'`, 90);
-  const reread = again.values.rc === "0" ? await sh(readUntil(marker(g, 1), 30), 50) : undefined;
-  check("xl cd-insert into the emptied drive: the guest reads that disc", reread?.values.cd === marker(g, 1),
-    again.values.rc === "0" ? `xl cd-insert ${seconds(Number(again.values.ms))}; the guest read "${reread?.values.cd ?? ""}"` : `xl cd-insert rc ${again.values.rc}: ${again.values.said ?? ""}`);
+  await change(dom0, check, sh, g, `cd-insert ${g} hdc ${disc(g, 2)}`, marker(g, 2), "xl cd-insert swaps the disc while it runs: the guest reads the new one");
+  await change(dom0, check, sh, g, `cd-eject ${g} hdc`, "", "xl cd-eject empties the drive: the guest reads no disc");
+  await change(dom0, check, sh, g, `cd-insert ${g} hdc ${disc(g, 1)}`, marker(g, 1), "xl cd-insert into the emptied drive: the guest reads that disc");
 }
