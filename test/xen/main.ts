@@ -168,7 +168,7 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
     const dom0 = new Dom0(vm.agent);
     const info = (await dom0.sh("xl info | grep -E '^(xen_version|virt_caps)'", 30)).out;
     const version = /xen_version\s*:\s*(\d+\.\d+)/.exec(info)?.[1];
-    checks.record(`dom0 boots Xen ${release} with HVM and HAP`, /hap/.test(info) && version === release, `${(bootMs / 1000).toFixed(1)} s; ${info.trim().replace(/\s*\n\s*/g, "; ").replace(/ +: /g, " ")}`);
+    checks.record("dom0 boots its release's Xen with HVM and HAP", /hap/.test(info) && version === release, `${(bootMs / 1000).toFixed(1)} s; ${info.trim().replace(/\s*\n\s*/g, "; ").replace(/ +: /g, " ")}`);
     await xenbusCheck(dom0, checks);
 
     // A guest whose QEMU was restarted has lost its device state (the new QEMU's PIIX4 has no ACPI
