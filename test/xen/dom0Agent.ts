@@ -14,6 +14,12 @@ export interface RunResult {
 
 /** Slack for the host-side bound over dom0's own: `timeout -k 5` plus the port's latency. */
 const HOST_SLACK_MS = 15_000;
+/**
+ * How long an answer may still come after that bound before dom0 counts as dead. A process that
+ * ignores `timeout`'s SIGKILL for a while (uninterruptible sleep) or a stalled bed makes an answer
+ * late; the run goes on with it, and the note says how late, in dom0's clock and the host's.
+ */
+const LATE_GRACE_MS = 120_000;
 
 export class Dom0Agent {
   private text = "";
@@ -21,6 +27,8 @@ export class Dom0Agent {
   private queue: Promise<unknown> = Promise.resolve();
   private wake: (() => void) | undefined;
   private closed = false;
+  /** Told of each answer that came after the host's first bound. */
+  onLate: ((note: string) => void) | undefined;
 
   constructor(private readonly socket: Socket) {
     socket.setEncoding("latin1");
@@ -71,7 +79,16 @@ export class Dom0Agent {
     const id = `r${this.nextId++}`;
     const from = this.text.length;
     this.socket.write(`${id} ${Math.ceil(seconds)} ${Buffer.from(script).toString("base64")}\n`);
-    const m = await this.waitFor(new RegExp(`\\n@@end ${id} (\\d+) (\\d+)\\n`, "g"), from, seconds * 1000 + HOST_SLACK_MS, `request ${id}`);
+    const end = new RegExp(`\\n@@end ${id} (\\d+) (\\d+)\\n`, "g");
+    const bound = seconds * 1000 + HOST_SLACK_MS;
+    const sent = Date.now();
+    const m = await this.waitFor(end, from, bound, `request ${id}`).catch(async (e: unknown) => {
+      if (!(e instanceof TimeoutError)) throw e;
+      const late = await this.waitFor(end, from, LATE_GRACE_MS, `request ${id} within ${(bound / 1000).toFixed(0)} s, nor in the ${LATE_GRACE_MS / 1000} s after`);
+      const firstLine = script.trimStart().split("\n")[0]!.slice(0, 120);
+      this.onLate?.(`dom0 answered request ${id} late, after ${((Date.now() - sent) / 1000).toFixed(1)} s against a bound of ${(bound / 1000).toFixed(0)} s (dom0's clock: ${(Number(late[2]) / 1000).toFixed(1)} s, exit ${late[1]}): ${firstLine}`);
+      return late;
+    });
     const out = this.text.slice(from, m.index);
     return { rc: Number(m[1]), out, ms: Number(m[2]) };
   }

@@ -151,6 +151,7 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
   const bootStart = Date.now();
   const vm = await BedVm.boot({ bed, share: SHARE, runDir, limitMs: VM_LIMIT_MS, link: { role: "listen", port: LINK_PORT, mac: "52:54:00:77:00:01" } });
   process.on("exit", () => vm.kill());
+  vm.agent.onLate = log;
   let vmB: BedVm | undefined;
   const recent: string[] = [];
   vm.serial.onLine((line) => {
@@ -220,6 +221,7 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
       vmB = await BedVm.boot({ bed, share: SHARE, runDir: join(runDir, "host-b"), limitMs: VM_LIMIT_MS, link: { role: "connect", port: LINK_PORT, mac: "52:54:00:77:00:02" } });
       const b = vmB;
       process.on("exit", () => b.kill());
+      b.agent.onLate = (note) => log(`host B: ${note}`);
       const hostB = await secondHost(dom0, b, checks);
       for (const plan of hostB ? movePlans().filter((p) => p.kind === "migrate-hosts") : []) {
         log(`guest ${plan.name}: ${plan.label}`);
