@@ -22,15 +22,21 @@ export const DEBIAN_QEMU_PACKAGE = "qemu-system-xen";
  * with strace on Debian's QEMU 7.2): `vga="stdvga"` and `vga="cirrus"`, and NIC `model=rtl8139`
  * (libxl's default) and `model=e1000`, from where the release's Debian suite puts them.
  * A device whose ROM is missing fails to realize ("failed to find romfile"), unless given romfile=.
- * Not included: keymaps (only for -vnc/-k, which a Linux stubdom's QEMU does not get from libxl),
- * vgabios-qxl.bin (qxl), other NIC models' ROMs.
+ * The en-us keymap, for the VNC server the display bridge reads (QEMU exits without the one it loads).
+ * Not included: vgabios-qxl.bin (qxl), other NIC models' ROMs.
  */
 export const xenQemuData = (release: XenRelease): string[] => [
   "/usr/share/seabios/vgabios-stdvga.bin",
   "/usr/share/seabios/vgabios-cirrus.bin",
   `${release.nicRoms}/efi-rtl8139.rom`,
   `${release.nicRoms}/efi-e1000.rom`,
+  ...QEMU_KEYMAPS.map((k) => `${KEYMAP_DIR}/${k}`),
 ];
+
+/** Where QEMU (prefix /usr) finds keymaps. */
+export const KEYMAP_DIR = "/usr/share/qemu/keymaps";
+/** The one its VNC server loads when no `-k` is given (the init drops libxl's: qemu/dmArgv.ts withBridgeVnc). */
+export const QEMU_KEYMAPS = ["en-us"] as const;
 
 /** The packages unpacked for a release; their trees stack over the host's, so these Xen libraries win over installed ones. */
 export const debianXenPackages = (release: XenRelease): string[] => [DEBIAN_QEMU_PACKAGE, ...xenPackages(release.release), ...FIRMWARE_PACKAGES];

@@ -62,6 +62,20 @@ export function withoutIncoming(argv: readonly string[]): string[] {
 }
 
 /**
+ * QEMU's VNC server for the display bridge, on a unix socket. libxl's `-k <keymap>` (xl's `keymap=`)
+ * goes: the bridge sends scancodes (QEMU's extended key event), which no keymap translates, and the
+ * image carries only the en-us keymap the VNC server loads when none is named.
+ */
+export function withBridgeVnc(argv: readonly string[], socket: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "-k") i++;
+    else out.push(argv[i]!);
+  }
+  return [...out, "-vnc", `unix:${socket}`];
+}
+
+/**
  * A CD drive's disc as libxl gave it at boot (`-drive if=none,readonly=on,id=ide-N,file=/dev/xvdX,
  * format=...`) may be gone when QEMU starts again after `xl cd-eject`: such a drive starts empty
  * (no file=, no format=) instead of QEMU refusing to start. `exists` says whether a path is there.

@@ -18,7 +18,7 @@ import { ninjaProgress, runLogged } from "../buildkit/buildProcess.ts";
 import { hostBuildRoot, runIn, type BuildRoot } from "../buildkit/buildRoot.ts";
 import type { Layer } from "../buildkit/debianPackages.ts";
 import { applyPatches, patchHashParts, readPatches, type SourcePatch } from "../buildkit/sourcePatches.ts";
-import { xenQemuData } from "./debianXen.ts";
+import { KEYMAP_DIR, QEMU_KEYMAPS, xenQemuData } from "./debianXen.ts";
 import type { QemuSource } from "./qemuSource.ts";
 import type { XenRelease } from "./xenReleases.ts";
 
@@ -70,6 +70,9 @@ export const CONFIGURE_FLAGS: readonly string[] = [
   "--audio-drv-list=",
   "--enable-trace-backends=nop",
   "--enable-seccomp",
+  // The guest's screen for the display bridge (display/): QEMU's VNC server on a unix socket only
+  // the init reaches; no JPEG, PNG or SASL.
+  "--enable-vnc",
   "--without-default-devices",
   `--with-devices-i386=${DEVICES_NAME}`,
   "--extra-cflags=-Os",
@@ -163,6 +166,18 @@ export function sourceVersion(root: BuildRoot, pkg = SOURCE_PACKAGE): string {
  */
 export const patches = (debianVersion: string, dir = PATCH_DIR): SourcePatch[] => readPatches(join(dir, upstreamRelease(debianVersion).join(".")));
 
+/**
+ * The VNC server loads a keymap at start (en-us, or libxl's `-k <keymap>`) even when every key
+ * comes as a raw scancode, and QEMU exits without it: the tree's keymaps go with the binary.
+ */
+function copyKeymaps(from: string, to: string): void {
+  const names = readdirSync(from).filter((f) => (QEMU_KEYMAPS as readonly string[]).includes(f));
+  const missing = QEMU_KEYMAPS.filter((k) => !names.includes(k));
+  if (missing.length > 0) throw new Error(`qemu-lean: the source tree has no keymaps ${missing.join(", ")} in ${from}`);
+  mkdirSync(to, { recursive: true });
+  for (const k of names) copyFileSync(join(from, k), join(to, k));
+}
+
 /** The cache key: everything that decides the binary's bytes apart from the build tools. */
 export function leanQemuHash(
   suite: string,
@@ -171,7 +186,7 @@ export function leanQemuHash(
   devices: readonly string[] = deviceLines(version),
   ps = patches(version),
 ): string {
-  return inputHash(["qemu-lean/1", suite, version, ...flags, "--", ...devices, "--", ...patchHashParts(ps)]);
+  return inputHash(["qemu-lean/2", suite, version, ...flags, "--", ...devices, "--", ...patchHashParts(ps)]);
 }
 
 export interface LeanQemuBuild {
@@ -217,6 +232,7 @@ export async function buildLeanQemu(root: BuildRoot, log: (line: string) => void
   rmSync(out, { recursive: true, force: true });
   mkdirSync(dirname(result.binary), { recursive: true });
   copyFileSync(join(obj, "qemu-system-i386"), result.binary);
+  copyKeymaps(join(src, "pc-bios", "keymaps"), join(out, KEYMAP_DIR.slice(1)));
   rmSync(work, { recursive: true, force: true });
   writeFileSync(entry.stamp, `${root.suite} ${SOURCE_PACKAGE} ${version}\n${flags.join(" ")}\n${devices.join(" ")}\n`);
   log(`qemu-lean: built in ${root.suite} in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${statSync(result.binary).size} bytes stripped`);

@@ -220,6 +220,10 @@ declare module "qjs:sys" {
   export function ttyPending(fd: number): number;
   /** ftruncate(fd, 0) and lseek(fd, 0). */
   export function truncateFd(fd: number): void;
+  /** pwrite(2) until all of `bytes` is written at `offset`. */
+  export function pwriteAll(fd: number, bytes: Uint8Array, offset: number): void;
+  /** FBIOPUT_VSCREENINFO with the visible and virtual resolution set to width x height. */
+  export function fbSetMode(fd: number, width: number, height: number): void;
   /** Only the given flags change. */
   export function fcntlSetFlags(fd: number, flags: { nonblock?: boolean; cloexec?: boolean }): void;
   /** Connects an AF_UNIX stream socket; returns the fd (O_CLOEXEC, and O_NONBLOCK with `nonblock`,

@@ -72,6 +72,10 @@ export interface Sys {
   ttyPending(fd: number): number;
   /** Empties a file and puts the description's offset back at 0. */
   truncate(fd: number): void;
+  /** Writes all of `bytes` at `offset` (pwrite), leaving the fd's offset alone: the framebuffer. */
+  writeAt(fd: number, bytes: Uint8Array, offset: number): void;
+  /** A framebuffer's visible resolution (FBIOPUT_VSCREENINFO); the depth and row stride stay. */
+  fbSetMode(fd: number, width: number, height: number): void;
   /** [read end, write end]. */
   pipe(): [number, number];
   /** A connection waiting on a nonblocking listener, or undefined when none is. */

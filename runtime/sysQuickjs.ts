@@ -107,6 +107,8 @@ export function quickjsSys(): Sys {
     openRawTty: (path, flags) => native.openRawTty(path, openFlags[flags]),
     ttyPending: (fd) => native.ttyPending(fd),
     truncate: (fd) => native.truncateFd(fd),
+    writeAt: (fd, bytes, offset) => native.pwriteAll(fd, bytes, offset),
+    fbSetMode: (fd, width, height) => native.fbSetMode(fd, width, height),
     pipe() {
       const p = os.pipe();
       if (!p) throw new SysError("EMFILE", "pipe: no pipe could be made");

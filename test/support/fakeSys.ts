@@ -280,8 +280,16 @@ export class FakeSys implements Sys {
   truncate(fd: number): void {
     this.effects.push(`truncate ${fd}`);
   }
-
-
+  /** What writeAt put where, per fd, in order. */
+  readonly writesAt = new Map<number, { offset: number; bytes: Uint8Array }[]>();
+  writeAt(fd: number, bytes: Uint8Array, offset: number): void {
+    const list = this.writesAt.get(fd) ?? [];
+    list.push({ offset, bytes: bytes.slice() });
+    this.writesAt.set(fd, list);
+  }
+  fbSetMode(fd: number, width: number, height: number): void {
+    this.effects.push(`fbSetMode ${fd} ${width}x${height}`);
+  }
 }
 
 /** Lets every queued promise job run (a few macrotask turns cover chains of awaits). */

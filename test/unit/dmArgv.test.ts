@@ -2,7 +2,7 @@
 // restarted QEMU.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DmArgvError, orderDmArgvKeys, parseOptionList, RESTORE_PLACEHOLDER, SANDBOX, tapNetdevs, translateDmArgv, withoutIncoming, withoutMissingDiscs } from "../../qemu/dmArgv.ts";
+import { DmArgvError, orderDmArgvKeys, parseOptionList, RESTORE_PLACEHOLDER, SANDBOX, tapNetdevs, translateDmArgv, withBridgeVnc, withoutIncoming, withoutMissingDiscs } from "../../qemu/dmArgv.ts";
 import { argKey } from "../../host/dev/seed.ts";
 
 // libxl 4.17's argv for a stubdom guest (shared/research/xen-testbed.md), plus a NIC.
@@ -112,5 +112,11 @@ const discs: [string, string[], string[], string[]][] = [
 for (const [name, argv, present, want] of discs) {
   test(`withoutMissingDiscs: ${name}`, () => assert.equal(withoutMissingDiscs(argv, (p) => present.includes(p)), want));
 }
+
+const bridgeVnc: [string, string[], string[]][] = [
+  ["libxl's argv for vnc=1", ["-xen-domid", "5", "-display", "none", "-device", "cirrus-vga,vgamem_mb=8"], ["-xen-domid", "5", "-display", "none", "-device", "cirrus-vga,vgamem_mb=8", "-vnc", "unix:/run/display/vnc.sock"]],
+  ["keymap= (-k de) goes: the bridge sends scancodes", ["-xen-domid", "5", "-k", "de", "-display", "none"], ["-xen-domid", "5", "-display", "none", "-vnc", "unix:/run/display/vnc.sock"]],
+];
+for (const [name, argv, want] of bridgeVnc) test(`withBridgeVnc: ${name}`, () => assert.equal(withBridgeVnc(argv, "/run/display/vnc.sock"), want));
 
 test.run();

@@ -46,11 +46,12 @@ test("leanQemuHash: stable, and changed by the suite, the version, a flag, a dev
   assert.is(new Set([base, ...others]).size, 6);
 });
 
-test("patches: each QEMU release's own folder; 10.0 declares error_report() for xen_pt.c, 7.2 needs none", () => {
+test("patches: each QEMU release's own folder; 10.0 declares error_report() for xen_pt.c and marks chain-4 writes dirty where they land, 7.2 needs none", () => {
   assert.equal(patches(DEB12), []);
   const deb13 = patches(DEB13);
-  assert.equal(deb13.map((p) => p.name), ["0001-xen_pt-include-error-report.patch"]);
+  assert.equal(deb13.map((p) => p.name), ["0001-xen_pt-include-error-report.patch", "0002-vga-chain4-dirty-offset.patch"]);
   assert.match(new TextDecoder().decode(deb13[0]!.data), /\+#include "qemu\/error-report.h"/);
+  assert.match(new TextDecoder().decode(deb13[1]!.data), /\+ +memory_region_set_dirty\(&s->vram, \(addr << 2\) \| plane, 1\);/);
   assert.is.not(leanQemuHash("trixie", DEB13), leanQemuHash("trixie", DEB13, configureFlags(DEB13), DEVICES, []), "the patch is in the key");
 });
 

@@ -24,10 +24,10 @@ test("the release table: 4.17 from this Debian 12 host, 4.20 from a Debian 13 ro
   assert.equal(XEN_RELEASE_TABLE["4.20"], { release: "4.20", suite: "trixie", packagesFrom: "chroot", nicRoms: "/usr/share/qemu" });
 });
 
-test("xenQemuData: the VGA BIOSes from seabios, the NIC ROMs from where each suite's ipxe-qemu has them", () => {
-  assert.equal(xenQemuData(XEN_RELEASE_TABLE["4.17"]).slice(2), ["/usr/lib/ipxe/qemu/efi-rtl8139.rom", "/usr/lib/ipxe/qemu/efi-e1000.rom"]);
+test("xenQemuData: the VGA BIOSes from seabios, the NIC ROMs from where each suite's ipxe-qemu has them, the VNC server's keymap", () => {
+  assert.equal(xenQemuData(XEN_RELEASE_TABLE["4.17"]).slice(2), ["/usr/lib/ipxe/qemu/efi-rtl8139.rom", "/usr/lib/ipxe/qemu/efi-e1000.rom", "/usr/share/qemu/keymaps/en-us"]);
   assert.equal(xenQemuData(XEN_RELEASE_TABLE["4.20"]), [
-    "/usr/share/seabios/vgabios-stdvga.bin", "/usr/share/seabios/vgabios-cirrus.bin", "/usr/share/qemu/efi-rtl8139.rom", "/usr/share/qemu/efi-e1000.rom",
+    "/usr/share/seabios/vgabios-stdvga.bin", "/usr/share/seabios/vgabios-cirrus.bin", "/usr/share/qemu/efi-rtl8139.rom", "/usr/share/qemu/efi-e1000.rom", "/usr/share/qemu/keymaps/en-us",
   ]);
 });
 
@@ -121,6 +121,7 @@ function chrootInputs(): FlavourInputs {
   return {
     stubjs: "/build/stubjs",
     initBundle: "/build/init.js",
+    displayBundle: "/build/display.js",
     kernel: { release: "stubdom", package: "linux-source-6.1", version: "1", vmlinuz: "/k", modulesDir: "/none", config: "/c", builtIn: true },
     xen: {
       release: XEN_RELEASE_TABLE["4.20"],
