@@ -22,6 +22,10 @@ const schemasAsJson: Plugin = {
   },
 };
 
+/** The display bridge's bundle (display/main.ts), run by the same runtime as a child of the init. */
+export const DISPLAY_ENTRY = "display/main.ts";
+export const DISPLAY_BUNDLE_OUT = "build/init/display.js";
+
 export async function bundleInit(outfile = "build/init/init.js", entry = "init/main.ts"): Promise<string> {
   await build({
     entryPoints: [entry],

@@ -6,6 +6,7 @@ import type { Sys } from "../runtime/sys.ts";
 import type { XenStoreClient } from "../runtime/xenstore/client.ts";
 import type { ImageInfo } from "../rootfs/imageInfo.ts";
 import { CdromMedia, VBD_DIR } from "./cdromMedia.ts";
+import { VNC_SOCKET } from "./displayService.ts";
 import type { Config } from "./configSchema.ts";
 import { DeviceStateSave } from "./deviceState.ts";
 import { openDataConsoles } from "./devices.ts";
@@ -15,7 +16,7 @@ import { startLibxlQmpRelay } from "./libxlQmpRelay.ts";
 import type { Log } from "./log.ts";
 import { tapSteps, type BridgePair } from "./network.ts";
 import { LIBXL_QMP_SOCKET, QEMU_LIBXL_SOCKET, QemuLauncher, QMP_DIR } from "./qemuLauncher.ts";
-import { QemuOutput } from "./qemuOutput.ts";
+import { ChildOutput } from "./childOutput.ts";
 import type { Reaper } from "./reaper.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { XENBUS_DEVICE } from "./xenstoreDevice.ts";
@@ -35,6 +36,22 @@ export interface DeviceModelContext {
   pairs: readonly BridgePair[];
 }
 
+/** The init's own binary (stubjs), which runs the display bridge's bundle too. */
+const RUNTIME = "/init";
+const VFB_DIR = "device/vfb";
+
+/** libxl gives the stubdom a vfb when the guest has vnc, sdl or spice (xl's default: vnc=1). */
+async function hasVfb(xs: XenStoreClient, log: Log): Promise<boolean> {
+  try {
+    const vfbs = await xs.directory(VFB_DIR);
+    if (vfbs.length > 0) log.info(`display: libxl gave this stubdom a vfb (${VFB_DIR}/${vfbs.join(", ")}): QEMU draws the guest's screen for the display bridge`);
+    return vfbs.length > 0;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOENT") log.warn(`display: reading ${VFB_DIR}: ${(e as Error).message}; the guest's screen is not bridged`);
+    return false;
+  }
+}
+
 /** Returns a sentence when the device model cannot be started at all. */
 export async function startDeviceModel(c: DeviceModelContext): Promise<string | undefined> {
   const { sys, log, reaper, supervisor, image } = c;
@@ -52,9 +69,10 @@ export async function startDeviceModel(c: DeviceModelContext): Promise<string | 
   const sandbox = c.config.sandbox && image.sandbox !== false;
   if (c.config.sandbox && !sandbox) log.warn(`${image.qemu} has no seccomp (image.json "sandbox": false): starting it without -sandbox`);
 
+  const display = c.device === XENBUS_DEVICE && (await hasVfb(c.xs, log));
   let save: DeviceStateSave | undefined;
   try {
-    const output = new QemuOutput(sys, log);
+    const output = new ChildOutput(sys, log);
     if (data.saveFd !== undefined) save = new DeviceStateSave(sys, reaper, data.saveFd, c.logFd);
     if (qmpProxy) {
       sys.mkdir(QMP_DIR, 0o700);
@@ -63,10 +81,12 @@ export async function startDeviceModel(c: DeviceModelContext): Promise<string | 
     }
     const launcher = new QemuLauncher(
       sys,
-      { binary: image.qemu, dmArgv: c.guest.dmArgv, outputFd: output.writeFd, saveFd: save?.fd, restoreFd: data.restoreFd, libxlQmp: qmpProxy !== undefined, sandbox },
+      { binary: image.qemu, dmArgv: c.guest.dmArgv, outputFd: output.writeFd, saveFd: save?.fd, restoreFd: data.restoreFd, libxlQmp: qmpProxy !== undefined, sandbox, vncSocket: display ? VNC_SOCKET : undefined },
       (event) => supervisor.qmpEvent(event),
     );
+    if (display) sys.mkdir(VNC_SOCKET.slice(0, VNC_SOCKET.lastIndexOf("/")), 0o700);
     supervisor.startQemu(launcher, output, () => {
+      if (display) supervisor.startDisplay(RUNTIME);
       for (const p of c.pairs) {
         runSteps(sys, reaper, tapSteps(p), c.logFd).then(
           () => log.info(`network: ${p.tap} attached to ${p.bridge}`),

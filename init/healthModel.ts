@@ -1,7 +1,8 @@
 // What health says, computed from the supervisor's state: a flat map of key -> value under
 // /local/domain/<S>/data/stubdom/, by the names of the contract (healthSchema.ts). Pure;
 // health.ts writes only the keys that changed.
-import { bootKey, qemuKey, serviceKey } from "./healthPaths.ts";
+import type { DisplayView } from "../display/bridgeReport.ts";
+import { bootKey, displayKey, qemuKey, serviceKey } from "./healthPaths.ts";
 import type { BootStep, HealthKey, ServiceName } from "./healthSchema.ts";
 import type { MemoryFigures } from "./memoryFigures.ts";
 import type { ServiceRecord } from "./serviceMachine.ts";
@@ -20,6 +21,8 @@ export interface HealthInput {
   /** The device model service, once configured. */
   qemu?: ServiceRecord;
   other: Partial<Record<Exclude<ServiceName, "qemu">, ServiceRecord>>;
+  /** What the display bridge reported, while it is a service (other.display). */
+  display?: DisplayView;
   /** Last QMP query-status answer, or undefined when it did not answer in time. */
   qmpStatus?: string;
   qmpChecked: boolean;
@@ -72,6 +75,7 @@ function assessServices(h: HealthInput): Assessment {
       if (h.restoreProblem) return { state: "degraded", error: h.restoreProblem };
       const broken = Object.entries(h.other).find(([, r]) => r.state !== "up");
       if (broken) return { state: "degraded", error: `${broken[0]} is ${broken[1].state}${broken[1].error ? `: ${broken[1].error}` : ""}` };
+      if (h.display?.error) return { state: "degraded", error: `display: ${h.display.error}` };
       // A restarted QEMU is not the one the guest booted with: its devices began again from reset.
       if (q.restarts > 0) return { state: "degraded", error: `QEMU was restarted (restart ${q.restarts}, after it exited with ${q.lastExit ?? "an unknown status"}): the guest's emulated devices started again from reset` };
       return { state: "running", error: "" };
@@ -114,6 +118,11 @@ export function healthKeys(h: HealthInput): Map<string, string> {
     out.set(qemuKey("rss-kb"), h.qemu.state === "up" ? kb(h.memory.qemuRssKb) : "");
   }
   for (const [name, r] of Object.entries(h.other) as [ServiceName, ServiceRecord][]) for (const [k, v] of serviceKeys(name, r, h.wallOffsetMs)) out.set(k, v);
+  if (h.other.display && h.display) {
+    out.set(displayKey("mode"), h.display.mode);
+    out.set(displayKey("frames"), String(h.display.frames));
+    out.set(displayKey("error"), h.display.error);
+  }
   for (const [step, ms] of Object.entries(h.bootMs) as [BootStep, number][]) out.set(bootKey(step), String(ms));
   return out;
 }

@@ -45,9 +45,17 @@ export const QemuHealthSchema = Type.Object({
   "rss-kb": maybeCount("QEMU's VmRSS in kB while it is up; empty otherwise."),
 });
 
+/** The display bridge's keys besides the service ones, under `display/`. */
+export const DisplayHealthSchema = Type.Object({
+  mode: Type.String({ pattern: "^([0-9]+x[0-9]+)?$", form: "`WIDTHxHEIGHT` or empty", description: "The guest's screen mode as QEMU draws it (720x400 in VGA text mode); empty before the bridge has connected." }),
+  frames: count("Screen updates copied into the vfb since the bridge last connected to QEMU."),
+  error: Type.String({ description: "The bridge's last problem since it connected to QEMU (no vkbd, a vfb dom0 does not serve, a mode larger than the vfb); while it is not empty the state is degraded." }),
+});
+
 /** The supervised programs, by the name their keys go under. */
 export const SERVICES = {
   qemu: "the device model",
+  display: "the display bridge: the guest's screen into the vfb and the vkbd's keys into QEMU, while libxl gives the stubdom a vfb (vnc=1, xl's default)",
   "qmp-proxy": "vchan-socket-proxy, libxl's QMP path, on Xen only; when it is not up the state is degraded",
   "debug-shell": "the root shell on hvc0, while the debug-shell setting is on",
 } as const;
@@ -64,5 +72,6 @@ export const BOOT_STEPS = {
 export type HealthKey = keyof Static<typeof HealthSchema>;
 export type ServiceHealthKey = keyof Static<typeof ServiceHealthSchema>;
 export type QemuHealthKey = keyof Static<typeof QemuHealthSchema>;
+export type DisplayHealthKey = keyof Static<typeof DisplayHealthSchema>;
 export type ServiceName = keyof typeof SERVICES;
 export type BootStep = keyof typeof BOOT_STEPS;

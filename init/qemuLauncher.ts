@@ -2,7 +2,7 @@
 // waits for QEMU to create a socket), the device-state file and the restore console as fds, its
 // output into the init's pipe, argv translated from libxl's dm-argv, and our own QMP connection
 // queued on the socket before QEMU even runs.
-import { RESTORE_PLACEHOLDER, translateDmArgv, withoutIncoming, withoutMissingDiscs, type QemuFds } from "../qemu/dmArgv.ts";
+import { RESTORE_PLACEHOLDER, translateDmArgv, withBridgeVnc, withoutIncoming, withoutMissingDiscs, type QemuFds } from "../qemu/dmArgv.ts";
 import { QmpClient } from "../qemu/qmpClient.ts";
 import { fdStream } from "../runtime/fdStream.ts";
 import type { Sys } from "../runtime/sys.ts";
@@ -17,7 +17,7 @@ export const QEMU_LIBXL_SOCKET = `${QMP_DIR}/qemu-libxl.sock`;
 export interface QemuPlan {
   binary: string;
   dmArgv: readonly string[];
-  /** The write end of the pipe QEMU's stdout/stderr go to (qemuOutput.ts). */
+  /** The write end of the pipe QEMU's stdout/stderr go to (childOutput.ts). */
   outputFd: number;
   /** The device-state file (fdset 1, deviceState.ts), when libxl created the save console. */
   saveFd?: number;
@@ -25,6 +25,8 @@ export interface QemuPlan {
   restoreFd?: number;
   libxlQmp: boolean;
   sandbox: boolean;
+  /** Where QEMU's VNC server listens for the display bridge, when libxl gave the stubdom a vfb. */
+  vncSocket?: string;
 }
 
 export class QemuLauncher {
@@ -56,7 +58,9 @@ export class QemuLauncher {
       if (plan.saveFd !== undefined) fds.save = childFds.push(plan.saveFd) - 1;
       if (first && plan.restoreFd !== undefined) fds.restore = childFds.push(plan.restoreFd) - 1;
       const again = (): string[] => withoutMissingDiscs(withoutIncoming(plan.dmArgv), (p) => sys.exists(p));
-      const argv = translateDmArgv(first ? plan.dmArgv : again(), fds, plan.sandbox);
+      const translated = translateDmArgv(first ? plan.dmArgv : again(), fds, plan.sandbox);
+      // libxl gives a stubdom's QEMU `-display none` and no VNC: the bridge's one is added here.
+      const argv = plan.vncSocket ? withBridgeVnc(translated, plan.vncSocket) : translated;
       let pid: number;
       try {
         pid = sys.spawn([plan.binary, ...argv], { fds: childFds });

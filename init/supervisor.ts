@@ -14,7 +14,8 @@ import type { Log } from "./log.ts";
 import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.ts";
 import { QmpHealthCheck } from "./qmpHealthCheck.ts";
 import type { QemuLauncher } from "./qemuLauncher.ts";
-import type { QemuOutput } from "./qemuOutput.ts";
+import type { ChildOutput } from "./childOutput.ts";
+import { DisplayService } from "./displayService.ts";
 import { afterEvent, afterStatus, restoreFailure, type RestorePhase } from "./restoreState.ts";
 import type { Reaper } from "./reaper.ts";
 import type { ObjectSchema } from "./schemaCheck.ts";
@@ -74,6 +75,7 @@ export class Supervisor {
   qemu: Service | undefined;
   shell: Service | undefined;
   qmpProxy: Service | undefined;
+  display: DisplayService | undefined;
 
   constructor(
     private readonly d: SupervisorDeps,
@@ -84,6 +86,7 @@ export class Supervisor {
     const other: HealthInput["other"] = {};
     if (this.shell) other["debug-shell"] = this.shell.record;
     if (this.qmpProxy) other["qmp-proxy"] = this.qmpProxy.record;
+    if (this.display) other.display = this.display.service.record;
     return this.d.health.publish(
       healthKeys({
         phase: this.phase,
@@ -92,6 +95,7 @@ export class Supervisor {
         bootError: this.bootError,
         qemu: this.qemu?.record,
         other,
+        display: this.display?.view,
         qmpStatus: this.qmpCheck?.findings.status,
         qmpChecked: this.qmpCheck?.findings.checked ?? false,
         qmpProblem: this.qmpCheck?.findings.problem,
@@ -157,7 +161,7 @@ export class Supervisor {
     void this.publish();
   }
 
-  startQemu(launcher: QemuLauncher, output: QemuOutput, onReady: () => void): void {
+  startQemu(launcher: QemuLauncher, output: ChildOutput, onReady: () => void): void {
     this.qemu = new Service(this.d.sys, this.d.reaper, {
       name: "qemu",
       policy: policyFrom(this.config, true),
@@ -253,6 +257,13 @@ export class Supervisor {
     this.qmpProxy.start();
   }
 
+  /** The display bridge, run by `runtime` (the init's own binary), once QEMU's VNC socket exists. */
+  startDisplay(runtime: string): void {
+    if (this.display) return;
+    this.display = new DisplayService(this.d.sys, this.d.log, this.d.reaper, runtime, () => void this.publish());
+    this.display.service.start();
+  }
+
   private setShell(enabled: boolean, fd: number): void {
     if (enabled && !this.shell) {
       this.shell = new Service(this.d.sys, this.d.reaper, {
@@ -283,6 +294,7 @@ export class Supervisor {
     const published = (): Promise<boolean> => settlesWithin(this.d.sys, this.publish(), SHUTDOWN_PUBLISH_MS);
     await published();
     await this.shell?.stop();
+    await this.display?.service.stop();
     await this.qmpProxy?.stop();
     await this.qemu?.stop();
     if (!(await published())) this.d.log.warn(`shutdown: xenstored did not take the last health writes within ${SHUTDOWN_PUBLISH_MS} ms`);

@@ -22,7 +22,7 @@ import { XEN_QEMU_CHOICES, xenInputs, type XenInputs, type XenQemuChoice } from 
 import { XEN_RELEASE_TABLE, XEN_RELEASES, type XenReleaseName } from "../../qemu/xenReleases.ts";
 import { demoGuestImage } from "../../qemu/demoGuest.ts";
 import { buildRuntime } from "../../runtime/build.ts";
-import { bundleInit } from "../../init/bundle.ts";
+import { bundleInit, DISPLAY_BUNDLE_OUT, DISPLAY_ENTRY } from "../../init/bundle.ts";
 import type { Compression } from "../../rootfs/compress.ts";
 import { devManifest, xenManifest } from "./flavours.ts";
 import { attributePackages, buildImage, withLibraries } from "../../rootfs/image.ts";
@@ -114,6 +114,8 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
   log("step 2/5: init bundle");
   const initBundle = await bundleInit();
   log(`init: ${initBundle} ${statSync(initBundle).size} bytes`);
+  const displayBundle = await bundleInit(DISPLAY_BUNDLE_OUT, DISPLAY_ENTRY);
+  log(`display bridge: ${displayBundle} ${statSync(displayBundle).size} bytes`);
   log("step 3/5: kernel");
   const kernel = kernelChoice(o.kernel) === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
   copyFileSync(kernel.vmlinuz, out.kernel);
@@ -131,13 +133,13 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
     const to = out.xen[xen.release.release];
     mkdirSync(dirname(to.rootfs), { recursive: true });
     copyFileSync(out.kernel, to.kernel);
-    return buildFlavour(xenManifest({ stubjs, initBundle, kernel, xen }), to.rootfs, to.manifest, compression, log);
+    return buildFlavour(xenManifest({ stubjs, initBundle, displayBundle, kernel, xen }), to.rootfs, to.manifest, compression, log);
   });
   // Dev mode runs on this host: its flavour is built on the release of this host's own packages.
   const hostXen = xens.find((x) => x.release.packagesFrom === "host");
   if (!hostXen) throw new Error("no Xen release is built from this host's packages, which the dev flavour needs");
   const devInputs = { qemu: devQemu(), demoGuest: demoGuestImage() };
-  const devImage = buildFlavour(devManifest({ stubjs, initBundle, kernel, xen: hostXen }, devInputs), out.devRootfs, out.devManifest, compression, log);
+  const devImage = buildFlavour(devManifest({ stubjs, initBundle, displayBundle, kernel, xen: hostXen }, devInputs), out.devRootfs, out.devManifest, compression, log);
 
   if (o.results) {
     const section = resultsSection([...xenImages, devImage], { description: `${kernel.package} ${kernel.version}`, bytes: statSync(out.kernel).size });

@@ -14,10 +14,13 @@ import { vchanSocketProxy, type XenReleaseName } from "../../qemu/xenReleases.ts
 import type { Layer } from "../../buildkit/debianPackages.ts";
 import { IMAGE_INFO } from "../../rootfs/imageInfo.ts";
 import { BUILD, baseItems, busyboxItems, manifestFs, type Manifest, type ManifestItem } from "../../rootfs/manifest.ts";
+import { DISPLAY_BUNDLE } from "../../init/displayService.ts";
 
 export interface FlavourInputs {
   stubjs: string;
   initBundle: string;
+  /** The display bridge's bundle (display/). */
+  displayBundle: string;
   kernel: KernelBuild;
   /** One Xen release's device model, Xen tools and the trees they come from. */
   xen: XenInputs;
@@ -60,6 +63,7 @@ function runtimeItems(inputs: FlavourInputs): ManifestItem[] {
   return [
     { kind: "host", image: "init", host: inputs.stubjs, group: "runtime+init", mode: 0o755, package: BUILD },
     { kind: "host", image: "lib/stubdom/init.js", host: inputs.initBundle, group: "runtime+init", mode: 0o644, package: BUILD },
+    { kind: "host", image: DISPLAY_BUNDLE.slice(1), host: inputs.displayBundle, group: "runtime+init", mode: 0o644, package: BUILD },
   ];
 }
 

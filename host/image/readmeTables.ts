@@ -4,7 +4,7 @@
 //   npx tsx host/image/readmeTables.ts [settings|health]
 import { pathToFileURL } from "node:url";
 import { ConfigSchema } from "../../init/configSchema.ts";
-import { BOOT_STEPS, HealthSchema, QemuHealthSchema, ServiceHealthSchema, SERVICES } from "../../init/healthSchema.ts";
+import { BOOT_STEPS, DisplayHealthSchema, HealthSchema, QemuHealthSchema, ServiceHealthSchema, SERVICES } from "../../init/healthSchema.ts";
 
 interface Prop {
   type?: string;
@@ -55,6 +55,7 @@ export function healthTable(): string {
     ...propsOf(HealthSchema).map(([k, p]) => `| \`${k}\` | ${healthForm(p)} | ${p.description ?? ""} |`),
     ...propsOf(ServiceHealthSchema).map(([k, p]) => `| \`<service>/${k}\` | ${healthForm(p)} | ${p.description ?? ""} |`),
     ...propsOf(QemuHealthSchema).map(([k, p]) => `| \`qemu/${k}\` | ${healthForm(p)} | ${p.description ?? ""} |`),
+    ...propsOf(DisplayHealthSchema).map(([k, p]) => `| \`display/${k}\` | ${healthForm(p)} | ${p.description ?? ""} |`),
     `| \`boot-ms/<step>\` | integer | Milliseconds a boot step took: ${Object.entries(BOOT_STEPS).map(([s, d]) => `\`${s}\` (${d})`).join(", ")}. |`,
   ];
   const services = Object.entries(SERVICES).map(([s, d]) => `\`${s}\` (${d})`).join("; ");

@@ -180,10 +180,10 @@ test("each xen image's Debian packages are its release's suite's: 4.17's bookwor
   assert.ok(readElfDynamic(qemu.data).needed.includes("libxenctrl.so.4.20"), "QEMU 10 links Xen 4.20's libxenctrl");
 });
 
-test("runtime + init fit in 1 MiB; the kernel is the minimal bzImage, with privcmd unrestricted and what the init needs built in", async () => {
+test("runtime, init and display bridge fit in 1 MiB; the kernel is the minimal bzImage, with privcmd unrestricted and what the init needs built in", async () => {
   for (const f of flavours()) {
     const runtime = manifestOf(f.manifest).groups["runtime+init"];
-    assert.ok(runtime && runtime.files === 2 && runtime.bytes <= MiB, `${f.name}: ${JSON.stringify(runtime)}`);
+    assert.ok(runtime && runtime.files === 3 && runtime.bytes <= MiB, `${f.name}: ${JSON.stringify(runtime)}`);
   }
   const built = await minimalKernel(() => undefined, { dev: true });
   const kernel = readFileSync(a.kernel);
@@ -192,10 +192,11 @@ test("runtime + init fit in 1 MiB; the kernel is the minimal bzImage, with privc
   assert.not.ok(isElf(kernel), "a bzImage, not a vmlinux");
   const config = parseKconfig(readFileSync(built.config, "utf8"));
   assert.is(config.get("CONFIG_MODULES"), "n", "no module loader");
-  for (const symbol of ["CONFIG_XEN_PV", "CONFIG_HVC_XEN", "CONFIG_XEN_PRIVCMD", "CONFIG_XEN_GNTDEV", "CONFIG_XEN_NETDEV_FRONTEND", "CONFIG_BRIDGE", "CONFIG_TUN", "CONFIG_VIRTIO_CONSOLE"]) {
+  for (const symbol of ["CONFIG_XEN_PV", "CONFIG_HVC_XEN", "CONFIG_XEN_PRIVCMD", "CONFIG_XEN_GNTDEV", "CONFIG_XEN_NETDEV_FRONTEND", "CONFIG_BRIDGE", "CONFIG_TUN", "CONFIG_VIRTIO_CONSOLE", "CONFIG_XEN_FBDEV_FRONTEND", "CONFIG_INPUT_XEN_KBDDEV_FRONTEND", "CONFIG_INPUT_EVDEV"]) {
     assert.is(config.get(symbol), "y", symbol);
   }
   assert.match(config.get("CONFIG_CMDLINE") ?? "", /xen_privcmd\.unrestricted=1 rootfstype=ramfs/);
+  assert.match(config.get("CONFIG_CMDLINE") ?? "", / console=hvc0 xen_fbfront\.video=4,1024,768/, "the init's console stays hvc0 with a vfb; the vfb's largest mode");
 });
 
 test(`${RESULTS_FILE} has the "Image sizes" of these very images (npm run build writes it)`, async () => {

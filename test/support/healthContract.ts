@@ -2,7 +2,7 @@
 // contract names, every value has its form. Used on healthKeys' output and on the trees the real
 // init writes.
 import Value from "typebox/value";
-import { BOOT_STEPS, HealthSchema, QemuHealthSchema, ServiceHealthSchema, SERVICES } from "../../init/healthSchema.ts";
+import { BOOT_STEPS, DisplayHealthSchema, HealthSchema, QemuHealthSchema, ServiceHealthSchema, SERVICES } from "../../init/healthSchema.ts";
 
 /** Checks a flat health map against the contract; returns the sentences for what does not fit. */
 export function contractProblems(keys: ReadonlyMap<string, string>): string[] {
@@ -24,10 +24,12 @@ export function contractProblems(keys: ReadonlyMap<string, string>): string[] {
   };
   check("overall", { ...HealthSchema, additionalProperties: false }, overall);
   for (const [name, fields] of services) {
-    const { status, "rss-kb": rss, ...service } = fields;
+    const { status, "rss-kb": rss, mode, frames, error, ...service } = fields;
     check(name, { ...ServiceHealthSchema, additionalProperties: false }, service);
     if (name === "qemu") check("qemu", { ...QemuHealthSchema, additionalProperties: false }, { status, "rss-kb": rss });
     else if (status !== undefined || rss !== undefined) problems.push(`${name}: has QEMU's keys`);
+    if (name === "display") check("display", { ...DisplayHealthSchema, additionalProperties: false }, { mode, frames, error });
+    else if (mode !== undefined || frames !== undefined || error !== undefined) problems.push(`${name}: has the display bridge's keys`);
   }
   return problems;
 }

@@ -13,7 +13,8 @@ const inputs: [string, HealthInput][] = [
   ["booting", input({ phase: "booting", bootStep: "reading the guest configuration", bootMs: { mounts: 3 } })],
   ["running with every service and figure", input({
     qemu: rec({}), qmpChecked: true, qmpStatus: "running", memory: { freeKb: 1, availableKb: 2, qemuRssKb: 3 },
-    other: { "qmp-proxy": rec({ pid: 43 }), "debug-shell": rec({ pid: 44 }) },
+    other: { "qmp-proxy": rec({ pid: 43 }), "debug-shell": rec({ pid: 44 }), display: rec({ pid: 45 }) },
+    display: { mode: "720x400", frames: 17, error: "the guest's 1280x1024 mode is larger than the vfb's 1024x768" },
     bootMs: { mounts: 1, modules: 2, config: 3, network: 4, "qemu-spawn": 5 }, configProblems: ["a", "b"],
     xenVersion: "4.20.4", imageXenRelease: "4.20",
   })],
@@ -26,12 +27,14 @@ for (const [name, h] of inputs) {
 }
 
 test("the checker can fail: a key or a value outside the contract is named", () => {
-  const keys = new Map([["state", "fine"], ["qemu/pid", "x"], ["boot-ms/xenstore", "40"], ["colour", "blue"]]);
+  const keys = new Map([["state", "fine"], ["qemu/pid", "x"], ["boot-ms/xenstore", "40"], ["colour", "blue"], ["display/mode", "big"], ["qmp-proxy/frames", "1"]]);
   const problems = contractProblems(keys).join("\n");
   assert.match(problems, /overall: \/state/);
   assert.match(problems, /overall: \/colour/);
   assert.match(problems, /qemu: \/pid/);
   assert.match(problems, /boot-ms\/xenstore: not a boot step/);
+  assert.match(problems, /display: \/mode/);
+  assert.match(problems, /qmp-proxy: has the display bridge's keys/);
 });
 
 test.run();

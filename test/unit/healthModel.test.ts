@@ -23,6 +23,8 @@ const cases: [string, HealthInput, string, RegExp][] = [
   ["QEMU up again after a restart: not the device model the guest booted with", input({ qemu: rec({ restarts: 1, starts: [0, 5], lastExit: "signal:SIGSYS" }), qmpChecked: true, qmpStatus: "running" }), "degraded", /^QEMU was restarted \(restart 1, after it exited with signal:SIGSYS\): the guest's emulated devices started again from reset$/],
   ["the image's Xen libraries are another release's", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", xenVersion: "4.20.4", imageXenRelease: "4.17", xenMismatch: "this image carries Xen 4.17's libraries but runs on Xen 4.20.4: x" }), "degraded", /^this image carries Xen 4\.17's libraries but runs on Xen 4\.20\.4/],
   ["QEMU failed, on another release's Xen: both said", input({ qemu: rec({ state: "failed", pid: undefined, error: "exited with code:1" }), xenMismatch: "this image carries Xen 4.20's libraries but runs on Xen 4.17.7: x" }), "failed", /^QEMU exited with code:1; this image carries Xen 4\.20's libraries/],
+  ["the display bridge restarting", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", other: { display: rec({ state: "backoff", pid: undefined, restarts: 1, error: "exited with code:1" }) }, display: { mode: "720x400", frames: 3, error: "" } }), "degraded", /^display is backoff: exited with code:1$/],
+  ["the display bridge up, with a problem", input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", other: { display: rec({ pid: 44 }) }, display: { mode: "720x400", frames: 3, error: "no Xen virtual keyboard" } }), "degraded", /^display: no Xen virtual keyboard$/],
   ["stopping", input({ phase: "stopping", stopReason: "control/shutdown = poweroff", qemu: rec({}) }), "stopping", /^stopping: control\/shutdown = poweroff$/],
 ];
 for (const [name, h, state, error] of cases) {
@@ -43,6 +45,13 @@ test("healthKeys carries the assessment in state and error", () => {
   const keys = healthKeys(input({ phase: "booting", bootStep: "setting up the network redirect" }));
   assert.is(keys.get("state"), "booting");
   assert.is(keys.get("error"), "booting: setting up the network redirect");
+});
+
+test("the display bridge's keys, only while it is a service", () => {
+  const display = { mode: "640x480", frames: 9, error: "" };
+  const keys = healthKeys(input({ qemu: rec({}), qmpChecked: true, qmpStatus: "running", other: { display: rec({ pid: 44 }) }, display }));
+  assert.equal([keys.get("display/state"), keys.get("display/mode"), keys.get("display/frames"), keys.get("display/error"), keys.get("state")], ["up", "640x480", "9", "", "running"]);
+  assert.is(healthKeys(input({ qemu: rec({}), display })).get("display/mode"), undefined);
 });
 
 test.run();
