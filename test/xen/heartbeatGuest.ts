@@ -10,6 +10,7 @@
 // `xl shutdown -F` (or `xl trigger power`) has set the power button bit, it prints a last line and
 // requests soft-off (SLP_EN, type 0) through PM1a_CNT, which QEMU handles by shutting the domain down.
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
+import { assemble, bootDisk, bootSector, hi, lo, text } from "./bootSector.ts";
 
 export const GUEST_HELLO = DEMO_GUEST_LINE;
 export const GUEST_BEAT = "beat";
@@ -20,7 +21,6 @@ export const GUEST_LOST = "beat: UART scratch register lost";
 export const BEAT_TICKS = 182;
 export const BEAT_SECONDS = BEAT_TICKS / 18.2;
 
-const ORIGIN = 0x7c00;
 const BDA_TICKS = 0x046c;
 const COM1 = 0x3f8;
 const COM1_SCRATCH = COM1 + 7;
@@ -29,42 +29,6 @@ const PM1A_STS = 0xb000;
 const PM1A_CNT = 0xb004;
 const SLP_EN = 0x2000;
 const PWRBTN_STS_HIGH_BYTE = 0x01; // bit 8 of PM1a_STS
-
-type Item = number | { rel8: string } | { rel16: string } | { abs16: string } | { label: string };
-
-const lo = (n: number): number => n & 0xff;
-const hi = (n: number): number => (n >> 8) & 0xff;
-
-/** Lays out bytes, labels and jumps; resolves them in a second pass. */
-function assemble(items: readonly Item[]): number[] {
-  const labels = new Map<string, number>();
-  let at = 0;
-  const size = (i: Item): number => (typeof i === "number" ? 1 : "label" in i ? 0 : "rel8" in i ? 1 : 2);
-  for (const i of items) {
-    if (typeof i === "object" && "label" in i) labels.set(i.label, at);
-    at += size(i);
-  }
-  const where = (name: string): number => {
-    const v = labels.get(name);
-    if (v === undefined) throw new Error(`heartbeat guest: no label ${name}`);
-    return v;
-  };
-  const out: number[] = [];
-  for (const i of items) {
-    if (typeof i === "number") out.push(i);
-    else if ("rel8" in i) {
-      const d = where(i.rel8) - (out.length + 1);
-      if (d < -128 || d > 127) throw new Error(`heartbeat guest: jump to ${i.rel8} out of range`);
-      out.push(d & 0xff);
-    } else if ("rel16" in i) {
-      const d = where(i.rel16) - (out.length + 2);
-      out.push(lo(d), hi(d));
-    } else if ("abs16" in i) out.push(lo(ORIGIN + where(i.abs16)), hi(ORIGIN + where(i.abs16)));
-  }
-  return out;
-}
-
-const text = (s: string): number[] => [...Array.from(s, (c) => c.charCodeAt(0)), 0];
 
 export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
   const code = assemble([
@@ -126,17 +90,8 @@ export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
     { label: "lostLine" }, ...text(`${GUEST_LOST}\r\n`),
     { label: "bye" }, ...text(`${GUEST_BYE}\r\n`),
   ]);
-  if (code.length > 510) throw new Error(`heartbeat guest is ${code.length} bytes; a boot sector holds 510`);
-  const sector = new Uint8Array(512);
-  sector.set(code, 0);
-  sector[510] = 0x55;
-  sector[511] = 0xaa;
-  return sector;
+  return bootSector("heartbeat guest", code);
 }
 
 /** The sector at the start of a 1 MiB raw disk, as xl's `disk=` takes it. */
-export function heartbeatGuestDisk(beatTicks = BEAT_TICKS): Uint8Array {
-  const disk = new Uint8Array(1 << 20);
-  disk.set(heartbeatGuestSector(beatTicks), 0);
-  return disk;
-}
+export const heartbeatGuestDisk = (beatTicks = BEAT_TICKS): Uint8Array => bootDisk(heartbeatGuestSector(beatTicks));

@@ -14,7 +14,7 @@
 //   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
 //                          remaining checks still run (default 192; 0 = no second run)
 //   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
-//   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, moves, linux, hosts), and leave
+//   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, screen, moves, linux, hosts), and leave
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +33,8 @@ import { serveGuests } from "./guestNetwork.ts";
 import { runGuest, type GuestFigures, type GuestPlan } from "./guestRun.ts";
 import { linuxGuest } from "./linuxGuest.ts";
 import { runLinuxGuest, type LinuxFigures } from "./linuxGuestRun.ts";
+import { screenGuestDisk } from "./screenGuest.ts";
+import { runScreenGuest, type ScreenFigures, type ScreenReference } from "./screenRun.ts";
 import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
 import { otherReleaseImage } from "./otherReleaseImage.ts";
 import { xenResultsSection, XEN_RESULTS_HEADING, type XenRunSummary } from "./resultsSection.ts";
@@ -51,7 +53,7 @@ const cmdline = process.env.XEN_TEST_CMDLINE ?? "console=hvc0";
 const fallbackMiB = Number(process.env.XEN_TEST_FALLBACK_MIB ?? "192");
 const sweep = (process.env.XEN_TEST_MEMORY_SWEEP ?? "").split(",").filter(Boolean).map(Number);
 const only = (process.env.XEN_TEST_ONLY ?? "").split(",").filter(Boolean);
-const part = (name: "boot" | "moves" | "linux" | "hosts"): boolean => only.length === 0 || only.includes(name);
+const part = (name: "boot" | "screen" | "moves" | "linux" | "hosts"): boolean => only.length === 0 || only.includes(name);
 const releases = (process.env.XEN_TEST_RELEASES ?? BED_RELEASES.join(",")).split(",").filter(Boolean);
 
 interface XenManifest {
@@ -91,6 +93,7 @@ function stageGuests(): void {
   mkdirSync(SHARE, { recursive: true });
   writeFileSync(join(SHARE, "guest.img"), heartbeatGuestDisk());
   writeFileSync(join(SHARE, "guest-fast.img"), heartbeatGuestDisk(FAST_BEAT_TICKS));
+  writeFileSync(join(SHARE, "screen.img"), screenGuestDisk());
   const linux = linuxGuest(log);
   writeFileSync(join(SHARE, "vmlinuz"), linux.vmlinuz);
   writeFileSync(join(SHARE, "initrd.gz"), linux.initrd);
@@ -163,6 +166,7 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
   const guests: GuestFigures[] = [];
   const moves: MoveFigures[] = [];
   const linuxGuests: LinuxFigures[] = [];
+  const screens: ScreenFigures[] = [];
   try {
     await vm.agent.ready(DOM0_READY_MS);
     bootMs = Date.now() - bootStart;
@@ -198,6 +202,14 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
     for (const other of part("boot") ? BED_RELEASES.filter((r) => r !== release) : []) {
       log(`guest hvm-image-${other}: the image built for Xen ${other}`);
       await otherReleaseImage(dom0, checks, staged[other], other, release, runDir);
+    }
+
+    let reference: ScreenReference | undefined;
+    for (const dm of part("screen") ? (["dom0", "stubdom"] as const) : []) {
+      log(`screen guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
+      const r = await runScreenGuest(dom0, checks, dm, files, "/mnt/bed/screen.img", runDir, release, reference);
+      screens.push(r.fig);
+      reference = r.reference ?? reference;
     }
 
     for (const plan of part("moves") ? movePlans().filter((p) => p.kind !== "migrate-hosts") : []) {
@@ -251,6 +263,7 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
     guests,
     moves,
     linuxGuests,
+    screens,
     checks: checks.results,
   };
 }

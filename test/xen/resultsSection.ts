@@ -4,6 +4,7 @@ import { seconds, type CheckResult } from "./checks.ts";
 import type { MoveFigures } from "./guestMoves.ts";
 import type { GuestFigures } from "./guestRun.ts";
 import { BIG_IO_MIB, type LinuxFigures } from "./linuxGuestRun.ts";
+import type { ScreenFigures } from "./screenRun.ts";
 
 export const XEN_RESULTS_HEADING = "## Real Xen";
 
@@ -29,6 +30,7 @@ export interface XenRunSummary {
   guests: GuestFigures[];
   moves: MoveFigures[];
   linuxGuests: LinuxFigures[];
+  screens: ScreenFigures[];
   checks: CheckResult[];
 }
 
@@ -76,6 +78,20 @@ function linuxTable(guests: readonly LinuxFigures[], checks: readonly CheckResul
     ...names.map((n) => `| ${n} | ${guests.map((f) => cell(f, n)).join(" | ")} |`),
     `| ready after xl create began / HTTP down, up 2 MiB / ${BIG_IO_MIB} MiB through the disk | ${guests.map((f) => `${seconds(f.readyMs)} / ${seconds(f.downloadMs)}, ${seconds(f.uploadMs)} / ${seconds(f.bigIoMs)}`).join(" | ")} |`,
     `| stubdom memory after the big I/O | ${guests.map((f) => (f.dm === "stubdom" ? `MemAvailable ${kb(f.memAvailableKb)}, QEMU RSS ${kb(f.qemuRssKb)}` : "-")).join(" | ")} |`,
+    "",
+  ];
+}
+
+function screenTable(screens: readonly ScreenFigures[]): string[] {
+  if (screens.length === 0) return [];
+  const kb = (n: number | undefined): string => (n === undefined ? "-" : `${(n / 1024).toFixed(1)} MiB`);
+  return [
+    "The guest's screen and keyboard with xl's default display (vnc=1, cirrus VGA), seen and typed on in dom0",
+    "through the VNC server's QMP (`screendump`, `send-key`); the stubdom's pictures must equal the control's:",
+    "",
+    "| device model | text shown in dom0 | key reaches the guest | 320x200 graphics shown | frames copied | stubdom memory (MemAvailable) |",
+    "| --- | ---: | ---: | ---: | ---: | --- |",
+    ...screens.map((f) => `| ${f.dm === "stubdom" ? "our stubdom" : "dom0 (control)"} | ${f.dm === "stubdom" ? seconds(f.textShownMs) : "at once"} | ${seconds(f.keyMs)} | ${f.dm === "stubdom" ? seconds(f.graphicsShownMs) : "at once"} | ${f.frames ?? "-"} | ${f.dm === "stubdom" ? `${f.stubdomMiB ?? "?"} MiB (${kb(f.memAvailableKb)})` : "-"} |`),
     "",
   ];
 }
@@ -139,6 +155,7 @@ function releaseSection(r: XenRunSummary): string {
     ...r.guests.map(row),
     ...(r.release === "4.17" ? PROBE_ROWS : []),
     "",
+    ...screenTable(r.screens),
     ...linuxTable(r.linuxGuests, r.checks),
     ...(r.moves.length
       ? [
