@@ -2,7 +2,8 @@
 // 3 with the cursor off, writes SCREEN_TEXT in white on blue at the top left, and says so on COM1.
 // Then it reports each key the BIOS reads (int 16h) as "key <scancode in hex>" on COM1; the key
 // GRAPHICS_SCANCODE ('g') switches to mode 13h (320x200, 256 colours) and draws sixteen vertical
-// bars, bar i in palette colour i, and says so. Everything the test compares is what QEMU draws
+// bars, bar i in palette colour i, and says so; then REDRAW_SCANCODE ('r') starts redrawing the
+// whole screen without end. Everything the test compares is what QEMU draws
 // from the guest's VGA, so the pictures of the same moment match pixel for pixel whichever QEMU
 // (in dom0, or in our stubdom behind the display bridge) drew them.
 import { assemble, bootDisk, bootSector, hi, lo, text } from "./bootSector.ts";
@@ -15,6 +16,12 @@ export const saidKey = (scancode: number): string => `key ${scancode.toString(16
 /** 'a' on a PC keyboard, and 'g', which also switches to graphics. */
 export const A_SCANCODE = 0x1e;
 export const GRAPHICS_SCANCODE = 0x22;
+/**
+ * 'r', in graphics mode: the guest redraws the whole screen for good, each frame in the next colour,
+ * and writes FRAME_MARK on COM1 after each (the redraw benchmark).
+ */
+export const REDRAW_SCANCODE = 0x13;
+export const FRAME_MARK = "f";
 /** Mode 13h's width, and the width of each of the sixteen bars in it. */
 export const GRAPHICS_WIDTH = 320;
 export const GRAPHICS_HEIGHT = 200;
@@ -61,6 +68,8 @@ export function screenGuestSector(): Uint8Array {
       0xbe, { abs16: "lineEnd" }, // mov si, lineEnd
       0xe8, { rel16: "print" }, // call print
       0x58, // pop ax
+      0x80, 0xfc, REDRAW_SCANCODE, // cmp ah, REDRAW_SCANCODE
+      0x74, { rel8: "redraw" }, // je redraw
       0x80, 0xfc, GRAPHICS_SCANCODE, // cmp ah, GRAPHICS_SCANCODE
       0x75, { rel8: "keys" }, // jne keys
       0xb8, 0x13, 0x00, // mov ax, 0x0013
@@ -87,6 +96,23 @@ export function screenGuestSector(): Uint8Array {
       0xbe, { abs16: "saidGraphics" }, // mov si, saidGraphics
       0xe8, { rel16: "print" }, // call print
       0xeb, { rel8: "keys" }, // jmp keys
+      { label: "redraw" },
+      0xb8, 0x00, 0xa0, // mov ax, 0xa000
+      0x8e, 0xc0, // mov es, ax
+      { label: "frame" },
+      0x31, 0xff, // xor di, di
+      0x88, 0xd8, // mov al, bl
+      0x88, 0xdc, // mov ah, bl
+      0x66, 0xc1, 0xe0, 0x10, // shl eax, 16
+      0x88, 0xd8, // mov al, bl
+      0x88, 0xdc, // mov ah, bl
+      0xb9, lo(GRAPHICS_WIDTH * GRAPHICS_HEIGHT / 4), hi(GRAPHICS_WIDTH * GRAPHICS_HEIGHT / 4), // mov cx, dwords
+      0xf3, 0x66, 0xab, // rep stosd
+      0xfe, 0xc3, // inc bl (the next frame's colour)
+      0xba, lo(COM1), hi(COM1), // mov dx, COM1
+      0xb0, FRAME_MARK.charCodeAt(0), // mov al, FRAME_MARK
+      0xee, // out dx, al
+      0xeb, { rel8: "frame" }, // jmp frame
       { label: "hexByte" },
       0x50, // push ax
       0xc0, 0xe8, 0x04, // shr al, 4

@@ -12,7 +12,7 @@ import { seconds } from "./checks.ts";
 import { parseXenstoreLs, q, sinceT0, type Dom0 } from "./dom0.ts";
 import { cleanUp, diagnose, saveLogs, type StagedFiles } from "./guestRun.ts";
 import { barColours, parsePpm, type Picture } from "./ppm.ts";
-import { A_SCANCODE, GRAPHICS_HEIGHT, GRAPHICS_SCANCODE, GRAPHICS_WIDTH, SAID_GRAPHICS, SAID_TEXT, saidKey } from "./screenGuest.ts";
+import { A_SCANCODE, FRAME_MARK, GRAPHICS_HEIGHT, GRAPHICS_SCANCODE, GRAPHICS_WIDTH, REDRAW_SCANCODE, SAID_GRAPHICS, SAID_TEXT, saidKey } from "./screenGuest.ts";
 import { stubdomLines } from "./xlConfig.ts";
 
 export interface ScreenFigures {
@@ -24,7 +24,23 @@ export interface ScreenFigures {
   frames?: number;
   stubdomMiB?: number;
   memAvailableKb?: number;
+  redraw?: RedrawFigures;
 }
+
+/** The guest redrawing its whole screen for REDRAW_WINDOW_S: rates, and the CPU each part took. */
+export interface RedrawFigures {
+  /** Whole screens the guest drew per second (each write to VGA memory is an exit to the device model). */
+  guestFps: number;
+  /** Updates the bridge copied into the vfb per second (stubdom only). */
+  bridgeFps?: number;
+  /** CPU of the stubdom domain, of the dom0 QEMU that serves the guest (control) or the vfb (stubdom), in % of one CPU. */
+  stubdomCpu?: number;
+  dom0QemuCpu: number;
+  /** Health mem-available-kb at the end of the window (stubdom only). */
+  memAvailableKb?: number;
+}
+
+const REDRAW_WINDOW_S = 20;
 
 /** The control's pictures in dom0, which the stubdom's must equal. */
 export interface ScreenReference {
@@ -55,6 +71,59 @@ function screenConfig(g: string, dm: "stubdom" | "dom0", files: StagedFiles, rel
       : [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: files.cmdline }), ...(release === "4.17" ? [] : [`device_model_args_pv = [ "-vga", "xenfb" ]`])]),
     "",
   ].join("\n");
+}
+
+/**
+ * The redraw benchmark: 'r' sets the guest redrawing its whole screen in mode 13h for good; over
+ * REDRAW_WINDOW_S (the window is the measurement) dom0 counts the guest's frames on its serial
+ * port, the bridge's frames in health, and the CPU time of the stubdom domain (xl list) and of the
+ * dom0 QEMU that serves the guest's screen (the device model itself in the control; the vfb's in
+ * the stubdom case).
+ */
+async function redrawBench(dom0: Dom0, check: (what: string, ok: boolean, detail: string) => boolean, g: string, dm: "stubdom" | "dom0", domid: string, qmp: string, serial: string): Promise<RedrawFigures | undefined> {
+  const health = healthDir(Number(domid));
+  const marks = `$(sed -n '/^${saidKey(REDRAW_SCANCODE)}/,$p' ${serial} | tr -cd ${FRAME_MARK} | wc -c)`;
+  const dom0QemuTicks = `$(awk '{ print $14 + $15 }' /proc/$(pgrep -f -- '-xen-domid ${domid} ' | head -1)/stat)`;
+  const stubdomSeconds = dm === "stubdom" ? `$(xl list ${g}-dm | awk 'NR == 2 { print $6 }')` : "0";
+  const frames = dm === "stubdom" ? `$(xenstore-read ${health}/display/frames)` : "0";
+  const sample = (n: number): string => `f${n}=${marks}; q${n}=${dom0QemuTicks}; s${n}=${stubdomSeconds}; b${n}=${frames}; t${n}=$(date +%s%N)`;
+  const r = await dom0.values(
+    [
+      qmp,
+      `qmp '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"r"}]}}' > /dev/null`,
+      "end=$((SECONDS + 60))",
+      `until [ "${marks}" -gt 0 ] || [ "$SECONDS" -ge "$end" ]; do sleep 0.2; done`,
+      sample(0),
+      `sleep ${REDRAW_WINDOW_S}`,
+      sample(1),
+      "echo ms=$(( (t1 - t0) / 1000000 ))",
+      "echo guest=$((f1 - f0))",
+      "echo bridge=$((b1 - b0))",
+      "echo qemu-ticks=$((q1 - q0))",
+      'echo stubdom-cpu-s=$(echo "$s1 $s0" | awk \'{ printf "%.1f", $1 - $2 }\')',
+      dm === "stubdom" ? `echo avail=$(xenstore-read ${health}/mem-available-kb)` : "true",
+    ].join("\n"),
+    REDRAW_WINDOW_S + 120,
+  );
+  const v = r.values;
+  const secs = Number(v.ms) / 1000;
+  if (!(secs > 0) || v.guest === undefined || Number(v.guest) <= 0) {
+    check("the guest redraws its whole screen in a loop (the redraw benchmark)", false, `no frame mark from the guest within 60 s of the 'r' key: ${r.out.trim().split("\n").slice(-2).join(" | ")}`);
+    return undefined;
+  }
+  const CLOCK_TICKS = 100;
+  const fig: RedrawFigures = {
+    guestFps: Number(v.guest) / secs,
+    dom0QemuCpu: (100 * Number(v["qemu-ticks"])) / CLOCK_TICKS / secs,
+    ...(dm === "stubdom" ? { bridgeFps: Number(v.bridge) / secs, stubdomCpu: (100 * Number(v["stubdom-cpu-s"])) / secs, memAvailableKb: Number(v.avail) || undefined } : {}),
+  };
+  const pct = (n: number | undefined): string => (n === undefined ? "-" : `${n.toFixed(0)} %`);
+  check(
+    "the guest redraws its whole screen in a loop (the redraw benchmark)",
+    true,
+    `${fig.guestFps.toFixed(2)} frames/s from the guest${fig.bridgeFps !== undefined ? `, ${fig.bridgeFps.toFixed(2)} updates/s into the vfb` : ""} over ${secs.toFixed(1)} s; CPU: ${dm === "stubdom" ? `stubdom ${pct(fig.stubdomCpu)}, dom0 QEMU serving the vfb` : "the device model in dom0"} ${pct(fig.dom0QemuCpu)}`,
+  );
+  return fig;
 }
 
 /** A dom0 shell function: one QMP command on the dom0 QEMU's idle monitor. */
@@ -181,6 +250,8 @@ export async function runScreenGuest(dom0: Dom0, checks: Checks, dm: "stubdom" |
     const ok = k("display/state") === "up" && k("display/mode") === (graphics?.pic ? gSize : k("display/mode")) && Number(k("display/frames")) > 0 && k("display/error") === "" && k("state") === "running";
     check("health shows the display bridge up, the guest's mode and the frames it copied, and no error", ok, `state ${k("state")}, display/state ${k("display/state")}, mode ${k("display/mode")}, frames ${k("display/frames")}, error "${k("display/error")}"; MemAvailable ${k("mem-available-kb")} kB`);
   }
+
+  if (switched) fig.redraw = await redrawBench(dom0, check, g, dm, domid, qmp, serial);
 
   await dom0.sh(`timeout 60 xl destroy ${g}`, 80);
   await saveLogs(dom0, g, saveDir);
