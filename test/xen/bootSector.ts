@@ -37,6 +37,20 @@ export function assemble(items: readonly Item[], what = "boot sector"): number[]
   return out;
 }
 
+/** `print`: writes the NUL-terminated string at ds:si to the serial port `port`; clobbers al, dx, si. */
+export const printRoutine = (port: number): Item[] => [
+  { label: "print" },
+  0xba, lo(port), hi(port), // mov dx, port
+  { label: "next" },
+  0xac, // lodsb
+  0x84, 0xc0, // test al, al
+  0x74, { rel8: "done" }, // jz done
+  0xee, // out dx, al
+  0xeb, { rel8: "next" }, // jmp next
+  { label: "done" },
+  0xc3, // ret
+];
+
 /** A NUL-terminated string's bytes. */
 export const text = (s: string): number[] => [...Array.from(s, (c) => c.charCodeAt(0)), 0];
 

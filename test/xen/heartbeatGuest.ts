@@ -10,7 +10,7 @@
 // `xl shutdown -F` (or `xl trigger power`) has set the power button bit, it prints a last line and
 // requests soft-off (SLP_EN, type 0) through PM1a_CNT, which QEMU handles by shutting the domain down.
 import { DEMO_GUEST_LINE } from "../../qemu/demoGuest.ts";
-import { assemble, bootDisk, bootSector, hi, lo, text } from "./bootSector.ts";
+import { assemble, bootDisk, bootSector, hi, lo, printRoutine, text } from "./bootSector.ts";
 
 export const GUEST_HELLO = DEMO_GUEST_LINE;
 export const GUEST_BEAT = "beat";
@@ -75,16 +75,7 @@ export function heartbeatGuestSector(beatTicks = BEAT_TICKS): Uint8Array {
     0xfb, // sti
     0xf4, // hlt
     0xeb, { rel8: "idle" }, // jmp idle
-    { label: "print" },
-    0xba, lo(COM1), hi(COM1), // mov dx, COM1
-    { label: "next" },
-    0xac, // lodsb
-    0x84, 0xc0, // test al, al
-    0x74, { rel8: "done" }, // jz done
-    0xee, // out dx, al
-    0xeb, { rel8: "next" }, // jmp next
-    { label: "done" },
-    0xc3, // ret
+    ...printRoutine(COM1),
     { label: "hello" }, ...text(`${GUEST_HELLO}\r\n`),
     { label: "beatLine" }, ...text(`${GUEST_BEAT}\r\n`),
     { label: "lostLine" }, ...text(`${GUEST_LOST}\r\n`),

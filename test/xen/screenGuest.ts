@@ -6,7 +6,7 @@
 // whole screen without end. Everything the test compares is what QEMU draws
 // from the guest's VGA, so the pictures of the same moment match pixel for pixel whichever QEMU
 // (in dom0, or in our stubdom behind the display bridge) drew them.
-import { assemble, bootDisk, bootSector, hi, lo, text } from "./bootSector.ts";
+import { assemble, bootDisk, bootSector, hi, lo, printRoutine, text } from "./bootSector.ts";
 
 export const SCREEN_TEXT = "STUBDOM SCREEN TEST 0123456789";
 export const SAID_TEXT = "screen: text";
@@ -129,16 +129,7 @@ export function screenGuestSector(): Uint8Array {
       0xba, lo(COM1), hi(COM1), // mov dx, COM1
       0xee, // out dx, al
       0xc3, // ret
-      { label: "print" },
-      0xba, lo(COM1), hi(COM1), // mov dx, COM1
-      { label: "next" },
-      0xac, // lodsb
-      0x84, 0xc0, // test al, al
-      0x74, { rel8: "done" }, // jz done
-      0xee, // out dx, al
-      0xeb, { rel8: "next" }, // jmp next
-      { label: "done" },
-      0xc3, // ret
+      ...printRoutine(COM1),
       { label: "screenText" }, ...text(SCREEN_TEXT),
       { label: "saidText" }, ...text(`${SAID_TEXT}\r\n`),
       { label: "saidGraphics" }, ...text(`${SAID_GRAPHICS}\r\n`),
