@@ -1,7 +1,7 @@
 // A stubdom's health as dom0 reads it (the keys of init/healthSchema.ts, under
 // /local/domain/<S>/data/stubdom/), shaped for `status` and printed as a table or JSON.
 import { healthDir } from "../../init/healthPaths.ts";
-import type { HealthKey, QemuHealthKey, ServiceHealthKey } from "../../init/healthSchema.ts";
+import type { DisplayHealthKey, HealthKey, QemuHealthKey, ServiceHealthKey } from "../../init/healthSchema.ts";
 import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { CliError, EXIT } from "./args.ts";
 
@@ -37,6 +37,10 @@ export interface ServiceView {
   status?: string;
   /** Resident set in kB, for qemu only (null while it is not up). */
   rssKb?: number | null;
+  /** What the display bridge draws, for display only: the guest's mode, frames copied, its last problem. */
+  mode?: string;
+  frames?: number | null;
+  problem?: string;
 }
 
 export interface HealthView {
@@ -62,7 +66,7 @@ const num = (s: string | undefined): number | null => (s !== undefined && /^[0-9
  *  `<name>/state` key, so a service this stubdomctl does not know is shown too. */
 export function healthView(domid: number, name: string, guest: number | null, keys: ReadonlyMap<string, string>, nowMs: number): HealthView {
   const top = (k: HealthKey): string | undefined => keys.get(k);
-  const field = (service: string, k: ServiceHealthKey | QemuHealthKey): string | undefined => keys.get(`${service}/${k}`);
+  const field = (service: string, k: ServiceHealthKey | QemuHealthKey | DisplayHealthKey): string | undefined => keys.get(`${service}/${k}`);
   const bootMs: Record<string, number> = {};
   const services: Record<string, ServiceView> = {};
   for (const [k, v] of keys) {
@@ -76,6 +80,9 @@ export function healthView(domid: number, name: string, guest: number | null, ke
       const t = Date.parse(since);
       const status = field(head, "status");
       const rss = field(head, "rss-kb");
+      const mode = field(head, "mode");
+      const frames = field(head, "frames");
+      const problem = field(head, "error");
       services[head] = {
         state: v,
         pid: num(field(head, "pid")),
@@ -85,6 +92,9 @@ export function healthView(domid: number, name: string, guest: number | null, ke
         secondsInState: Number.isNaN(t) ? null : Math.max(0, Math.round((nowMs - t) / 1000)),
         ...(status !== undefined ? { status } : {}),
         ...(rss !== undefined ? { rssKb: num(rss) } : {}),
+        ...(mode !== undefined ? { mode } : {}),
+        ...(frames !== undefined ? { frames: num(frames) } : {}),
+        ...(problem !== undefined ? { problem } : {}),
       };
     }
   }
@@ -165,7 +175,8 @@ export function formatDetails(v: HealthView, withBoot: boolean): string {
   // Said on Xen only: in dev mode there is no hypervisor to compare with.
   if (withBoot && v.xenVersion) lines.push(`Xen: ${v.xenVersion}; the image's Xen libraries: ${v.imageXenRelease || "unnamed"}`);
   for (const [name, s] of Object.entries(v.services)) {
-    if (name !== "qemu") lines.push(`service ${name}: ${s.state}${s.pid === null ? "" : `, pid ${s.pid}`}${s.restarts ? `, ${s.restarts} restarts` : ""}`);
+    const screen = s.mode === undefined ? "" : `; screen ${s.mode || "not yet drawn"}, ${s.frames ?? 0} frames copied${s.problem ? `; problem: ${s.problem}` : ""}`;
+    if (name !== "qemu") lines.push(`service ${name}: ${s.state}${s.pid === null ? "" : `, pid ${s.pid}`}${s.restarts ? `, ${s.restarts} restarts` : ""}${screen}`);
   }
   if (v.error) lines.push(`error: ${v.error}`);
   for (const p of v.configProblems) lines.push(`config problem: ${p}`);

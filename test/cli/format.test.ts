@@ -19,6 +19,22 @@ test("formatDetails: the running Xen and the image's Xen release, with the misma
   assert.not.ok(formatDetails(healthView(3, "g-dm", 2, new Map([["state", "running"], ["image-xen-release", "4.17"]]), 0), true).includes("Xen:"), "no line without a running Xen (dev mode)");
 });
 
+test("formatDetails: the display bridge's screen, frames and problem on its service line", () => {
+  const keys = new Map([
+    ["state", "degraded"],
+    ["display/state", "up"],
+    ["display/pid", "31"],
+    ["display/restarts", "0"],
+    ["display/mode", "720x400"],
+    ["display/frames", "42"],
+    ["display/error", "no Xen virtual keyboard"],
+    ["debug-shell/state", "up"],
+  ]);
+  const lines = formatDetails(healthView(3, "g-dm", 2, keys, 0), true).split("\n");
+  assert.ok(lines.includes("service display: up, pid 31; screen 720x400, 42 frames copied; problem: no Xen virtual keyboard"), lines.join("\n"));
+  assert.ok(lines.includes("service debug-shell: up"), "a service without a screen says nothing of one");
+});
+
 test("durations read like uptime: seconds, then m+s, h+m, d+h", () => {
   assert.equal([0, 59, 60, 65, 3599, 3600, 3661, 86399, 86400, 90061].map(formatDuration), ["0s", "59s", "1m00s", "1m05s", "59m59s", "1h00m", "1h01m", "23h59m", "1d00h", "1d01h"]);
 });
