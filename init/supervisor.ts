@@ -257,10 +257,13 @@ export class Supervisor {
     this.qmpProxy.start();
   }
 
-  /** The display bridge, run by `runtime` (the init's own binary), once QEMU's VNC socket exists. */
+  /**
+   * The display bridge, run by `runtime` (the init's own binary), each time a QEMU run answers QMP
+   * (its VNC socket exists then). The bridge ends with the QEMU it was connected to; if its
+   * restarts ran out while a new QEMU came up, this starts it again (a no-op while it runs).
+   */
   startDisplay(runtime: string): void {
-    if (this.display) return;
-    this.display = new DisplayService(this.d.sys, this.d.log, this.d.reaper, runtime, () => void this.publish());
+    if (!this.display) this.display = new DisplayService(this.d.sys, this.d.log, this.d.reaper, runtime, () => void this.publish());
     this.display.service.start();
   }
 
