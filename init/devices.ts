@@ -33,8 +33,10 @@ export function openLogConsole(sys: Sys, log: Log): LogConsole {
   }
   if (!sys.exists("/dev/hvc0")) return { logFd: 1 };
   const c = { logFd: sys.open("/dev/hvc0", "w"), shellFd: sys.open("/dev/hvc0", "rw") };
+  // The last console listed is /dev/console, PID 1's stdout; hvc0 may be listed before it (dev mode
+  // has console=hvc0 built in and console=ttyS0 after it) and then gets kernel messages only.
   const active = sys.exists("/sys/class/tty/console/active") ? sys.readText("/sys/class/tty/console/active").trim().split(/\s+/) : [];
-  if (!active.includes("hvc0")) log.addSink(sys.open("/dev/hvc0", "w"));
+  if (active[active.length - 1] !== "hvc0") log.addSink(sys.open("/dev/hvc0", "w"));
   return c;
 }
 
