@@ -14,6 +14,7 @@
 //   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
 //                          remaining checks still run (default 192; 0 = no second run)
 //   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
+//   XEN_TEST_CDROM=1       also run xl cd-insert / cd-eject on 4.20 (test/xen/cdromChange.ts says why not by default)
 //   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, screen, moves, linux, hosts), and leave
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
