@@ -3,26 +3,9 @@
 // while QEMU itself was restarting.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { resolveConfig } from "../../init/config.ts";
 import { DISPLAY_BUNDLE } from "../../init/displayService.ts";
-import { HealthWriter } from "../../init/health.ts";
-import { Log } from "../../init/log.ts";
-import { Reaper } from "../../init/reaper.ts";
-import { Supervisor } from "../../init/supervisor.ts";
-import { XenStoreClient, type Transport } from "../../runtime/xenstore/client.ts";
-import { FakeSys, settle } from "../support/fakeSys.ts";
-
-const silent = (): Transport => ({ write: () => undefined, onData: () => undefined, onClose: () => undefined, close: () => undefined });
-
-function supervisor() {
-  const sys = new FakeSys();
-  const log = new Log(sys);
-  const reaper = new Reaper(sys, log);
-  reaper.start();
-  const xs = new XenStoreClient(silent());
-  const sup = new Supervisor({ sys, log, reaper, xs, health: new HealthWriter(xs, log), bootMs: {}, wallOffsetMs: 0 }, resolveConfig([]).config);
-  return { sys, sup };
-}
+import { settle } from "../support/fakeSys.ts";
+import { supervisorOnFakeSys as supervisor } from "../support/fakeSupervisor.ts";
 
 test("one bridge per QEMU run: a second ready while it runs starts nothing", () => {
   const { sys, sup } = supervisor();

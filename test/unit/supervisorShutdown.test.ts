@@ -3,25 +3,12 @@
 // bounded by SHUTDOWN_PUBLISH_MS.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { resolveConfig } from "../../init/config.ts";
-import { HealthWriter } from "../../init/health.ts";
-import { Log } from "../../init/log.ts";
-import { Reaper } from "../../init/reaper.ts";
-import { SHUTDOWN_PUBLISH_MS, Supervisor } from "../../init/supervisor.ts";
+import { SHUTDOWN_PUBLISH_MS } from "../../init/supervisor.ts";
 import { SIGNALS } from "../../runtime/sys.ts";
-import { XenStoreClient, type Transport } from "../../runtime/xenstore/client.ts";
-import { FakeSys } from "../support/fakeSys.ts";
-
-/** A channel xenstored reads from and never answers on. */
-const silent = (): Transport => ({ write: () => undefined, onData: () => undefined, onClose: () => undefined, close: () => undefined });
+import { supervisorOnFakeSys } from "../support/fakeSupervisor.ts";
 
 test("SIGTERM with a silent xenstored: the service is stopped, then the domain powers off within the bounds", async () => {
-  const sys = new FakeSys();
-  const log = new Log(sys);
-  const reaper = new Reaper(sys, log);
-  reaper.start();
-  const xs = new XenStoreClient(silent());
-  const sup = new Supervisor({ sys, log, reaper, xs, health: new HealthWriter(xs, log), bootMs: {}, wallOffsetMs: 0 }, resolveConfig([]).config);
+  const { sys, sup } = supervisorOnFakeSys();
   sup.watchShutdown();
   sup.startQmpProxy(["/usr/bin/vchan-socket-proxy"], 1);
   const proxy = sys.spawned[0];
