@@ -20,6 +20,8 @@ const PACKAGES = [
   "libspice-server1", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
   "libusb-1.0-0", // linked by qemu-system-xen's QEMU, copied into the xen rootfs from the host
   "xz-utils", // xz for `npm run build -- --xz` rootfs images, and Debian 13 kernel modules in the Xen test bed's initramfs
+  "lintian", // referee of the Debian packages `npm run package` builds (test/native/debPackage.test.ts)
+  "groff-base", // renders stubdomctl.8 in that test, to hold the man page to the tool's help
   // The lean QEMU for the xen flavour, built from Debian's `qemu` source package (qemu/leanQemu.ts):
   "dpkg-dev", // apt-get source unpacks with dpkg-source
   "meson", // QEMU 7.2's build system (with ninja)
