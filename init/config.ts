@@ -5,11 +5,12 @@
 import { ConfigSchema, type Config } from "./configSchema.ts";
 import { quoteShort } from "./quoteShort.ts";
 import { defaultsOf, parseSetting, type ObjectSchema } from "./schemaCheck.ts";
+import { CONFIG_DIR } from "./stubdomPaths.ts";
 
 const schema = ConfigSchema as unknown as ObjectSchema;
 
 export const CMDLINE_PREFIX = "stubdom.";
-export const XENSTORE_CONFIG_DIR = "stubdom/config";
+export const XENSTORE_CONFIG_DIR = CONFIG_DIR;
 
 export interface Layer {
   /** Where the words came from, for sentences: "kernel command line", "/local/domain/3/stubdom/config". */

@@ -16,7 +16,7 @@ export const EXIT = {
   noStubdom: 4,
   /** xenstored refused a request (permission, quota, size). */
   refused: 5,
-  /** The console is not a dev-mode one: the message names the `xl console` command to use. */
+  /** A console of a Xen host's stubdom that xenconsoled serves: the message names the `xl console` command. */
   notDevMode: 6,
 } as const;
 
@@ -27,8 +27,11 @@ export const EXIT_CODES_HELP = `exit status:
   3  xenstored does not answer at the socket path
   4  no such stubdom: the domain or its health is not in XenStore
   5  xenstored refused a request (permission, quota, size)
-  6  console: not a dev-mode stubdom; the message names the xl console command to use
+  6  console N on a Xen host: xenconsoled serves it; the message names the xl console command
 `;
+
+/** How every command that takes S reads it (host/cli/stubdomRef.ts). */
+export const S_HELP = "S is a stubdom's domain id or name, or the name of the guest it serves.";
 
 /** A failure with its sentence and exit code; the dispatcher prints `stubdomctl <cmd>: <sentence>`. */
 export class CliError extends Error {

@@ -1,5 +1,6 @@
 // `stubdomctl status [S] [--json]`: what one stubdom, or every stubdom, reports about itself.
-import { CliError, EXIT, EXIT_CODES_HELP, parseDomid, parseFlags } from "./args.ts";
+import { CliError, EXIT, EXIT_CODES_HELP, parseFlags, S_HELP } from "./args.ts";
+import { parseStubdomRef, resolveStubdom } from "./stubdomRef.ts";
 import { chooseSocket, SOCKET_HELP, withXenStore } from "./xenstoredConnection.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 import { formatDetails, formatTable, listStubdoms, readStubdom, type HealthView } from "./healthView.ts";
@@ -10,6 +11,7 @@ Reads the health stubdom S writes under ${healthDir(0).replace("/0/", "/<S>/")}/
 has any, without S) and prints one row each: state, QEMU's state, pid, restarts, last exit, uptime,
 QEMU's resident set and the memory still available; with S also the boot step timings, QEMU's QMP
 status, the error sentence and any config problems. Exits 1 when a stubdom's state is failed.
+${S_HELP}
 
 options:
   --json         a JSON object (with S) or array (without), the same fields, for scripts
@@ -24,9 +26,9 @@ export async function statusCommand(args: string[]): Promise<number> {
     process.stdout.write(STATUS_HELP);
     return EXIT.ok;
   }
-  const one = positionals[0] === undefined ? undefined : parseDomid(positionals[0], "stubdom");
+  const one = positionals[0] === undefined ? undefined : parseStubdomRef(positionals[0]);
   const views: HealthView[] = await withXenStore(chooseSocket(values.socket), async (xs) => {
-    if (one !== undefined) return [await readStubdom(xs, one)];
+    if (one !== undefined) return [await readStubdom(xs, await resolveStubdom(xs, one))];
     const ids = await listStubdoms(xs);
     return Promise.all(ids.map((d) => readStubdom(xs, d)));
   });

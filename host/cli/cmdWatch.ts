@@ -2,7 +2,8 @@
 // An event names a path; we re-read it (events may be spurious or coalesced) and print only what
 // differs from what we printed before, so a rewrite of the same value prints nothing.
 import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
-import { CliError, EXIT, EXIT_CODES_HELP, parseDomid, parseFlags } from "./args.ts";
+import { CliError, EXIT, EXIT_CODES_HELP, parseFlags, S_HELP } from "./args.ts";
+import { parseStubdomRef, resolveStubdom } from "./stubdomRef.ts";
 import { chooseSocket, openXenStore, SOCKET_HELP } from "./xenstoredConnection.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 import { listStubdoms, readTree } from "./healthView.ts";
@@ -13,6 +14,7 @@ Prints the health of stubdom S (of every stubdom, without S) as it is now, then 
 change until interrupted (Ctrl-C), from a XenStore watch on ${healthDir(0).replace("/0/", "/<S>/")}:
   <time> <S> <key> = "<value>"
   <time> <S> <key> removed
+${S_HELP}
 
 options:
   --socket PATH  ${SOCKET_HELP}
@@ -87,10 +89,11 @@ export async function watchCommand(args: string[]): Promise<number> {
     process.stdout.write(WATCH_HELP);
     return EXIT.ok;
   }
-  const one = positionals[0] === undefined ? undefined : parseDomid(positionals[0], "stubdom");
+  const ref = positionals[0] === undefined ? undefined : parseStubdomRef(positionals[0]);
   const choice = chooseSocket(values.socket);
   const { xs, closed } = await openXenStore(choice);
   try {
+    const one = ref === undefined ? undefined : await resolveStubdom(xs, ref);
     if (one !== undefined) {
       await xs.read(`/local/domain/${one}`).catch((e) => {
         if (e instanceof XenStoreError && e.code === "ENOENT") throw new CliError(`no domain ${one}: /local/domain/${one} does not exist`, EXIT.noStubdom);

@@ -3,6 +3,7 @@
 // plus our own settings under /local/domain/<S>/stubdom/config (dom0-owned, readable by S).
 import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
 import type { Perm } from "../../runtime/xenstore/perms.ts";
+import { configDir } from "../../init/stubdomPaths.ts";
 
 export interface SeedSpec {
   stubdom: number;
@@ -24,8 +25,8 @@ const read = (d: number): Perm => ({ domid: d, access: "r" });
 /** `%03d`, as libxl numbers dm-argv keys (1000 and up simply grow). */
 export const argKey = (i: number): string => String(i).padStart(3, "0");
 
-/** Where dom0 writes the stubdom's settings (init/config.ts reads `stubdom/config` relative to S). */
-export const configDir = (stubdom: number): string => `/local/domain/${stubdom}/stubdom/config`;
+/** Where dom0 writes the stubdom's settings (init/stubdomPaths.ts). */
+export { configDir };
 
 const ignoreMissing = (e: unknown): void => {
   if (!(e instanceof XenStoreError && e.code === "ENOENT")) throw e;

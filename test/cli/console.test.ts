@@ -1,10 +1,11 @@
 // cli tier: `stubdomctl console`. In dev mode it relays bytes both ways through the attach socket
 // the run publishes in run.json (here this test serves that socket, standing in for the run) and
-// detaches on the escape key; against a daemon that is not a dev-mode run's, it names the
-// `xl console` command instead.
+// detaches on the escape key. Against a Xen host's xenstored it runs vchan-socket-proxy on the
+// stubdom's console channel (here a script standing in for it), or names the `xl console` command
+// for a console xenconsoled serves.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { LineStream } from "../../host/dev/lineStream.ts";
@@ -103,27 +104,58 @@ test("dev mode: another stubdom has no console here (exit 4); a console the run 
   assert.is(missing.stderr, "stubdomctl console: stubdom 2 has no console 7 (dev mode has 0)\n");
 });
 
-test("not a dev-mode daemon: the xl console command to use, exit 6", async () => {
-  const serial = await runCli(["console", "2", "3"], d.env);
-  assert.is(serial.code, 6);
-  assert.is(serial.stderr, "stubdomctl console: stubdom 2 is not a dev-mode stubdom: on a Xen host attach with `xl console -t pv -n 3 demo-dm` (the guest's serial: `xl console demo` also works)\n");
-  const log = await runCli(["console", "2"], d.env);
-  assert.is(log.code, 6);
-  assert.is(log.stderr, "stubdomctl console: stubdom 2 is not a dev-mode stubdom: on a Xen host attach with `xl console -t pv -n 0 demo-dm`\n");
+/** A vchan-socket-proxy stand-in: says how it was called, then echoes what dom0 types, as `cat` does. */
+function fakeProxy(body = 'echo "proxy: $*"\nexec cat'): string {
+  const path = join(d.dir, "fake-vchan-socket-proxy");
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+const publishChannel = (): Promise<void> => d.xs.write("/local/domain/2/data/stubdom-console/ring-ref", "8");
+
+test("Xen host: the console channel through vchan-socket-proxy, by the guest's name; Ctrl-] detaches, exit 0", async () => {
+  await publishChannel();
+  const c = startCli(["console", "demo"], { ...d.env, STUBDOMCTL_VCHAN_PROXY: fakeProxy() });
+  await c.stderr.waitFor(/^stubdomctl console: attached to the console of stubdom 2 \(demo-dm\); Ctrl-] detaches$/, BOUND_MS);
+  await c.stdout.waitFor(/^proxy: --mode=client 2 \/local\/domain\/2\/data\/stubdom-console -$/, BOUND_MS);
+  c.child.stdin!.write("echo hi\n");
+  await c.stdout.waitFor(/^echo hi$/, BOUND_MS);
+  c.child.stdin!.write("\x1d");
+  const r = await c.exited;
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /stubdomctl console: detached from the console of stubdom 2 \(demo-dm\)\n$/);
 });
 
-test("not a dev-mode daemon: an unknown stubdom is exit 4, no stubdom given is exit 2", async () => {
+test("Xen host: a proxy that fails is exit 1 with its own words; no channel published is exit 4", async () => {
+  const none = await runCli(["console", "2"], { ...d.env, STUBDOMCTL_VCHAN_PROXY: fakeProxy() });
+  assert.is(none.code, 4);
+  assert.match(none.stderr, /^stubdomctl console: stubdom 2 serves no console channel: \/local\/domain\/2\/data\/stubdom-console\/ring-ref does not exist /);
+  await publishChannel();
+  const failing = fakeProxy('echo "xs_open: Permission denied" >&2\nexit 1');
+  const r = await runCli(["console", "2"], { ...d.env, STUBDOMCTL_VCHAN_PROXY: failing });
+  assert.is(r.code, 1);
+  assert.match(r.stderr, new RegExp(`stubdomctl console: the console channel of stubdom 2 closed \\(${failing} ended with code 1: xs_open: Permission denied\\)\n$`));
+});
+
+test("Xen host: a console xenconsoled serves is the xl console command to use, exit 6", async () => {
+  const serial = await runCli(["console", "2", "3"], d.env);
+  assert.is(serial.code, 6);
+  assert.is(serial.stderr, "stubdomctl console: stubdom 2's console 3 belongs to xenconsoled: attach with `xl console -t pv -n 3 demo-dm` (the guest's serial: `xl console demo` also works)\n");
+});
+
+test("Xen host: an unknown stubdom is exit 4, no stubdom given is exit 2", async () => {
   const unknown = await runCli(["console", "8"], d.env);
   assert.is(unknown.code, 4);
   assert.is(unknown.stderr, "stubdomctl console: no domain 8: /local/domain/8 does not exist\n");
   const none = await runCli(["console"], d.env);
   assert.is(none.code, 2);
-  assert.is(none.stderr, `stubdomctl console: give the stubdom's domain id: no dev-mode run is live and xenstored is at ${d.socket} (XENSTORED_PATH)\n`);
+  assert.is(none.stderr, `stubdomctl console: give the stubdom: no dev-mode run is live and xenstored is at ${d.socket} (XENSTORED_PATH)\n`);
 });
 
-test("bad input: a non-numeric domid, a console number out of range, a bad escape: exit 2", async () => {
+test("bad input: a malformed stubdom, a console number out of range, a bad escape: exit 2", async () => {
   const cases: [string[], string][] = [
-    [["console", "two"], 'stubdom "two" is not a domain id (a whole number from 1 to 32751)'],
+    [["console", "t w"], 'stubdom "t w" is neither a domain id nor a domain name'],
     [["console", "2", "x"], 'console number "x" is not a whole number from 0 to 9'],
     [["console", "2", "10"], 'console number "10" is not a whole number from 0 to 9'],
     [["console", "2", "-e", "ctrl"], 'escape "ctrl" is neither ^X nor one character'],

@@ -98,12 +98,30 @@ test("no stubdom at all: exit 4", async () => {
   assert.is(r.stderr, "stubdomctl status: no stubdom reports health: no /local/domain/*/data/stubdom/state in XenStore\n");
 });
 
-test("a non-numeric domid: exit 2", async () => {
-  for (const bad of ["two", "-1", "2x", "40000"]) {
+test("S by name: the stubdom's own name or its guest's name reads the same stubdom", async () => {
+  await writeHealth(d.xs, 2, runningHealth(75_000));
+  for (const name of ["demo-dm", "demo"]) {
+    const r = await runCli(["status", name, "--json"], d.env);
+    assert.is(r.code, 0, r.stderr);
+    const v = JSON.parse(r.stdout);
+    assert.equal([v.domid, v.name, v.state], [2, "demo-dm", "running"], name);
+  }
+});
+
+test("a domain id out of range or a malformed name: exit 2; a name nobody has: exit 4", async () => {
+  for (const bad of ["0", "40000"]) {
     const r = await runCli(["status", "--", bad], d.env);
     assert.is(r.code, 2, bad);
     assert.is(r.stderr, `stubdomctl status: stubdom ${JSON.stringify(bad)} is not a domain id (a whole number from 1 to 32751)\n`);
   }
+  for (const bad of ["-1", "a b", "x/y"]) {
+    const r = await runCli(["status", "--", bad], d.env);
+    assert.is(r.code, 2, bad);
+    assert.is(r.stderr, `stubdomctl status: stubdom ${JSON.stringify(bad)} is neither a domain id nor a domain name\n`);
+  }
+  const r = await runCli(["status", "two"], d.env);
+  assert.is(r.code, 4);
+  assert.is(r.stderr, 'stubdomctl status: no domain is named "two" (/local/domain/*/name)\n');
 });
 
 test("a daemon that is not running: exit 3, naming the path and where it came from", async () => {

@@ -41,7 +41,7 @@ test("no command prints the usage on stderr, exit 2", async () => {
 test("an unknown command is named, exit 2", async () => {
   const r = await runCli(["lsit"], env);
   assert.is(r.code, 2);
-  assert.is(r.stderr, 'stubdomctl: unknown command "lsit" (commands: seed, status, watch, console, run, xenstored; see stubdomctl --help)\n');
+  assert.is(r.stderr, 'stubdomctl: unknown command "lsit" (commands: seed, status, watch, set, console, run, xenstored; see stubdomctl --help)\n');
 });
 
 test("a stray argument is named, exit 2", async () => {

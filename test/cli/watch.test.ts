@@ -70,10 +70,13 @@ test("an unknown stubdom: exit 4", async () => {
   assert.is(r.stderr, "stubdomctl watch: no domain 9: /local/domain/9 does not exist\n");
 });
 
-test("a non-numeric domid: exit 2", async () => {
-  const r = await runCli(["watch", "demo-dm"], d.env);
+test("a malformed stubdom: exit 2; a name nobody has: exit 4", async () => {
+  const r = await runCli(["watch", "demo dm"], d.env);
   assert.is(r.code, 2);
-  assert.is(r.stderr, 'stubdomctl watch: stubdom "demo-dm" is not a domain id (a whole number from 1 to 32751)\n');
+  assert.is(r.stderr, 'stubdomctl watch: stubdom "demo dm" is neither a domain id nor a domain name\n');
+  const none = await runCli(["watch", "nobody"], d.env);
+  assert.is(none.code, 4);
+  assert.is(none.stderr, 'stubdomctl watch: no domain is named "nobody" (/local/domain/*/name)\n');
 });
 
 test("a daemon that is not running: exit 3", async () => {

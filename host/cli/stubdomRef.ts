@@ -1,0 +1,47 @@
+// Which stubdom a command means. An admin names a stubdom as xl does (its domain id or its name,
+// `<guest>-dm`) or by the guest it serves; libxl links the two with the guest's
+// image/device-model-domid and the stubdom's target.
+import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
+import { CliError, DOMID_LIMIT, EXIT, usageError } from "./args.ts";
+
+export type StubdomRef = { domid: number } | { name: string };
+
+/** xl's domain names: what it accepts can be looked up here too. */
+const NAME_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.:-]{0,63}$/;
+
+/** Pure: a domain id (1 to 32751) or a domain name, as the user typed it. */
+export function parseStubdomRef(text: string): StubdomRef {
+  if (/^[0-9]+$/.test(text)) {
+    const n = Number(text);
+    if (n < 1 || n >= DOMID_LIMIT) throw usageError(`stubdom ${JSON.stringify(text)} is not a domain id (a whole number from 1 to ${DOMID_LIMIT - 1})`);
+    return { domid: n };
+  }
+  if (!NAME_RE.test(text)) throw usageError(`stubdom ${JSON.stringify(text)} is neither a domain id nor a domain name`);
+  return { name: text };
+}
+
+const missing = (e: unknown): boolean => e instanceof XenStoreError && e.code === "ENOENT";
+
+/** Pure: the stubdom a name means, given every domain's name and device-model-domid. */
+export function stubdomByName(name: string, domains: readonly { domid: number; name?: string; deviceModel?: string }[]): number | string {
+  const hit = domains.find((d) => d.name === name);
+  if (!hit) return `no domain is named ${JSON.stringify(name)} (/local/domain/*/name)`;
+  if (hit.deviceModel !== undefined && /^[0-9]+$/.test(hit.deviceModel) && Number(hit.deviceModel) !== 0) return Number(hit.deviceModel);
+  return hit.domid;
+}
+
+/** The stubdom's domain id; a name nobody has is exit 4. */
+export async function resolveStubdom(xs: XenStoreClient, ref: StubdomRef): Promise<number> {
+  if ("domid" in ref) return ref.domid;
+  const opt = (p: string): Promise<string | undefined> => xs.readString(p).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
+  const ids = (await xs.directory("/local/domain").catch((e) => (missing(e) ? [] : Promise.reject(e)))).filter((d) => /^[0-9]+$/.test(d)).map(Number);
+  const domains = await Promise.all(
+    ids.map(async (domid) => {
+      const [name, deviceModel] = await Promise.all([opt(`/local/domain/${domid}/name`), opt(`/local/domain/${domid}/image/device-model-domid`)]);
+      return { domid, name, deviceModel };
+    }),
+  );
+  const found = stubdomByName(ref.name, domains);
+  if (typeof found === "string") throw new CliError(found, EXIT.noStubdom);
+  return found;
+}
