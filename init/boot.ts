@@ -20,10 +20,23 @@ import { Reaper } from "./reaper.ts";
 import { runSteps } from "./helperProgram.ts";
 import { startDeviceModel } from "./deviceModel.ts";
 import { Supervisor } from "./supervisor.ts";
-import { findXenStoreDevice } from "./xenstoreDevice.ts";
+import { findXenStoreDevice, XENBUS_DEVICE } from "./xenstoreDevice.ts";
 import { XenStoreLink } from "./xenstoreLink.ts";
 import { readRunningXen } from "./xenRelease.ts";
 import { openLogConsole, readInterfaces, readVifs } from "./devices.ts";
+
+/** dom0's console channel is a vchan, so it exists on Xen only; its proxy is the image's vchan-socket-proxy. */
+function startConsoleChannel(sys: Sys, log: Log, supervisor: Supervisor, device: string, logFd: number): void {
+  if (device !== XENBUS_DEVICE) return log.info(`console: no channel for dom0: it is a vchan over Xen, and this XenStore channel (${device}) is not Xen's`);
+  let proxy: string | undefined;
+  try {
+    proxy = parseImageInfo(sys.readText(IMAGE_INFO)).qmpProxy;
+  } catch (e) {
+    return log.error(`console: reading ${IMAGE_INFO} failed (${(e as Error).message}); dom0 cannot attach (stubdomctl console)`);
+  }
+  if (!proxy) return log.warn(`console: ${IMAGE_INFO} names no vchan-socket-proxy; dom0 cannot attach (stubdomctl console)`);
+  supervisor.startConsole(proxy, logFd);
+}
 
 export async function boot(sys: Sys): Promise<void> {
   const log = new Log(sys);
@@ -80,6 +93,7 @@ export async function boot(sys: Sys): Promise<void> {
   supervisor.setConfigProblems(problems);
   supervisor.booting("reading the guest configuration");
   supervisor.watchShutdown();
+  startConsoleChannel(sys, log, supervisor, device, consoles.logFd);
 
   const configStart = sys.now();
   let guest;

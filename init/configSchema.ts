@@ -13,7 +13,7 @@ export const ConfigSchema = Type.Object({
   "restart-window-s": Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: "The window, in seconds, the burst limit counts starts in." }),
   "backoff-initial-ms": Type.Integer({ minimum: 0, maximum: 60_000, default: 100, description: "Delay before the first restart; it doubles on each consecutive failure." }),
   "backoff-max-ms": Type.Integer({ minimum: 0, maximum: 600_000, default: 10_000, description: "The longest delay between restarts." }),
-  "debug-shell": Type.Boolean({ default: false, description: "Run a root shell on hvc0 (the stubdom console; in dev mode `stubdomctl console`). Whoever can type on that console gets root in the stubdom, so it is off by default." }),
+  "debug-shell": Type.Boolean({ default: false, description: "A root shell for whoever attaches to the stubdom: on a Xen host through dom0's console channel (`stubdomctl console S`, a vchan only dom0 can map; with it off that channel shows the log and runs nothing typed), and on hvc0 (in dev mode `stubdomctl console`). Whoever has it is root in the stubdom, so it is off by default." }),
   "log-level": Type.Union([Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")], { default: "info", description: "Least severe supervisor log line written to hvc0." }),
   sandbox: Type.Boolean({ default: true, live: false, description: "Start QEMU with -sandbox on (seccomp: no obsolete calls, no privilege raising, no spawning, no resource control)." }),
   "restore-failure": Type.Union([Type.Literal("stop"), Type.Literal("fresh-start")], {

@@ -57,6 +57,7 @@ export const SERVICES = {
   qemu: "the device model",
   display: "the display bridge: the guest's screen into the vfb and the vkbd's keys into QEMU, while libxl gives the stubdom a vfb (vnc=1, xl's default)",
   "qmp-proxy": "vchan-socket-proxy, libxl's QMP path, on Xen only; when it is not up the state is degraded",
+  "console-proxy": "vchan-socket-proxy serving dom0's console channel (`stubdomctl console`), on Xen only; when it is not up the state is degraded",
   "debug-shell": "the root shell on hvc0, while the debug-shell setting is on",
 } as const;
 

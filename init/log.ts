@@ -1,5 +1,6 @@
 // Supervisor log lines, `[seconds] level: message`, written to every sink: the kernel console
-// (PID 1's stdout) and hvc0 when that is a different device (dev mode puts the console on ttyS0).
+// (PID 1's stdout), hvc0 when that is a different device (dev mode puts the console on ttyS0), and
+// whoever listens (dom0's console channel, consoleChannel.ts), which also gets the recent lines.
 // A sink the init owns outright is nonblocking with a bounded queue: a console nobody reads loses
 // lines (and says how many), it never stops PID 1.
 import type { Sys } from "../runtime/sys.ts";
@@ -11,6 +12,8 @@ const rank: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** What a console may hold unread before lines are dropped. */
 export const LOG_QUEUE_BYTES = 64 * 1024;
+/** Lines kept for a listener that comes later (about 10 KiB at typical line lengths). */
+export const RECENT_LINES = 100;
 
 interface Sink {
   fd: number;
@@ -21,6 +24,8 @@ interface Sink {
 
 export class Log {
   private readonly sinks: Sink[] = [{ fd: 1, dropped: 0 }];
+  private readonly listeners = new Set<(line: Uint8Array) => void>();
+  private readonly recentLines: Uint8Array[] = [];
   private readonly t0: number;
 
   constructor(
@@ -55,6 +60,17 @@ export class Log {
     return sink;
   }
 
+  /** Hears every line written from now on; returns the call that stops it. */
+  listen(cb: (line: Uint8Array) => void): () => void {
+    this.listeners.add(cb);
+    return () => void this.listeners.delete(cb);
+  }
+
+  /** The last RECENT_LINES lines written, oldest first. */
+  recent(): readonly Uint8Array[] {
+    return this.recentLines;
+  }
+
   setLevel(level: Level): void {
     this.level = level;
   }
@@ -80,6 +96,9 @@ export class Log {
     if (rank[level] < rank[this.level]) return;
     const bytes = this.format(level, message);
     for (const sink of this.sinks) this.writeTo(sink, bytes);
+    this.recentLines.push(bytes);
+    if (this.recentLines.length > RECENT_LINES) this.recentLines.shift();
+    for (const cb of this.listeners) cb(bytes);
   }
 
   debug = (m: string): void => this.line("debug", m);

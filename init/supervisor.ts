@@ -15,7 +15,9 @@ import { parseMeminfo, parseVmRssKb, type MemoryFigures } from "./memoryFigures.
 import { QmpHealthCheck } from "./qmpHealthCheck.ts";
 import type { QemuLauncher } from "./qemuLauncher.ts";
 import type { ChildOutput } from "./childOutput.ts";
+import { ConsoleChannel, CONSOLE_SOCKET } from "./consoleChannel.ts";
 import { DisplayService } from "./displayService.ts";
+import { CONSOLE_VCHAN_DIR } from "./stubdomPaths.ts";
 import { afterEvent, afterStatus, restoreFailure, type RestorePhase } from "./restoreState.ts";
 import type { Reaper } from "./reaper.ts";
 import type { ObjectSchema } from "./schemaCheck.ts";
@@ -75,6 +77,8 @@ export class Supervisor {
   qemu: Service | undefined;
   shell: Service | undefined;
   qmpProxy: Service | undefined;
+  consoleProxy: Service | undefined;
+  console: ConsoleChannel | undefined;
   display: DisplayService | undefined;
 
   constructor(
@@ -86,6 +90,7 @@ export class Supervisor {
     const other: HealthInput["other"] = {};
     if (this.shell) other["debug-shell"] = this.shell.record;
     if (this.qmpProxy) other["qmp-proxy"] = this.qmpProxy.record;
+    if (this.consoleProxy) other["console-proxy"] = this.consoleProxy.record;
     if (this.display) other.display = this.display.service.record;
     return this.d.health.publish(
       healthKeys({
@@ -158,6 +163,7 @@ export class Supervisor {
     this.d.log.setLevel(c["log-level"]);
     if (this.qemu) this.qemu.spec.policy = policyFrom(c, true);
     if (shellFd !== undefined) this.setShell(c["debug-shell"], shellFd);
+    this.console?.setShell(c["debug-shell"]);
     void this.publish();
   }
 
@@ -258,6 +264,33 @@ export class Supervisor {
   }
 
   /**
+   * dom0's console channel (consoleChannel.ts): this init listens, and vchan-socket-proxy `proxy`
+   * serves the vchan under CONSOLE_VCHAN_DIR that only dom0 may map, connecting to the init for
+   * each dom0 client. Started before the guest's config is read, so a stubdom whose boot fails
+   * can still be looked into.
+   */
+  startConsole(proxy: string, logFd: number): void {
+    try {
+      this.console = new ConsoleChannel({ sys: this.d.sys, log: this.d.log, reaper: this.d.reaper }, this.config["debug-shell"]);
+      this.console.listen(CONSOLE_SOCKET);
+    } catch (e) {
+      this.console = undefined;
+      this.d.log.error(`console: listening on ${CONSOLE_SOCKET} failed: ${(e as Error).message}; dom0 cannot attach (stubdomctl console)`);
+      return;
+    }
+    this.consoleProxy = new Service(this.d.sys, this.d.reaper, {
+      name: "console-proxy",
+      policy: { ...defaultPolicy, restart: "always" },
+      launch: () => this.d.sys.spawn([proxy, "--mode=server", "0", CONSOLE_VCHAN_DIR, CONSOLE_SOCKET], { fds: [-1, logFd, logFd] }),
+      onChange: (rec) => {
+        if (rec.state === "failed") this.d.log.error(`console-proxy: ${rec.error ?? "failed"}`);
+        void this.publish();
+      },
+    });
+    this.consoleProxy.start();
+  }
+
+  /**
    * The display bridge, run by `runtime` (the init's own binary), each time a QEMU run answers QMP
    * (its VNC socket exists then). The bridge ends with the QEMU it was connected to; if its
    * restarts ran out while a new QEMU came up, this starts it again (a no-op while it runs).
@@ -300,6 +333,9 @@ export class Supervisor {
     await this.display?.service.stop();
     await this.qmpProxy?.stop();
     await this.qemu?.stop();
+    // Last: whoever is attached sees the shutdown's lines until the end.
+    this.console?.stop();
+    await this.consoleProxy?.stop();
     if (!(await published())) this.d.log.warn(`shutdown: xenstored did not take the last health writes within ${SHUTDOWN_PUBLISH_MS} ms`);
     this.d.log.info("shutdown: services stopped; syncing and powering off");
     this.d.sys.sync();

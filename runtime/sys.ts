@@ -78,6 +78,8 @@ export interface Sys {
   fbSetMode(fd: number, width: number, height: number): void;
   /** [read end, write end]. */
   pipe(): [number, number];
+  /** [master, slave] of a new pseudo-terminal, in its default (cooked, echoing) mode. */
+  openpty(): [number, number];
   /** A connection waiting on a nonblocking listener, or undefined when none is. */
   accept(fd: number): number | undefined;
   /** A connected, nonblocking unix stream socket; the connect itself never waits. */

@@ -114,6 +114,7 @@ export function quickjsSys(): Sys {
       if (!p) throw new SysError("EMFILE", "pipe: no pipe could be made");
       return p;
     },
+    openpty: () => native.openpty(),
     accept(fd) {
       try {
         return native.accept(fd);

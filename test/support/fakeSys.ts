@@ -209,6 +209,12 @@ export class FakeSys implements Sys {
     return [this.nextFd++, this.nextFd++];
   }
 
+  /** [master, slave], fresh fds. */
+  openpty(): [number, number] {
+    this.effects.push("openpty");
+    return [this.nextFd++, this.nextFd++];
+  }
+
   spawn(argv: string[], opts: SpawnOptions = {}): number {
     const pid = this.nextPid++;
     this.spawned.push({ pid, argv, opts, signals: [] });
