@@ -11,7 +11,7 @@ const quickjsModules: Plugin = {
 };
 
 /** TypeBox stays on the build machine: its schemas enter the bundle as the JSON Schema they are. */
-const schemasAsJson: Plugin = {
+export const schemasAsJson: Plugin = {
   name: "schemas-as-json",
   setup(b) {
     b.onLoad({ filter: /Schema\.ts$/ }, async (args) => {

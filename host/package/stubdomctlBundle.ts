@@ -8,8 +8,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
+import { schemasAsJson } from "../../init/bundle.ts";
 import { NODE_TARGET } from "./debSpec.ts";
 import { commandNamesFromUsage } from "./manPage.ts";
 import type { BundledPackage } from "./copyright.ts";
@@ -50,17 +51,6 @@ const onlyCommands = (keep: readonly string[]): Plugin => ({
     }));
   },
 });
-
-/** A `*Schema.ts` module as the values it exports, evaluated here (TypeBox stays on the build machine). */
-const schemasAsJson: Plugin = {
-  name: "schemas-as-json",
-  setup(b) {
-    b.onLoad({ filter: /Schema\.ts$/ }, async (args) => {
-      const mod = (await import(pathToFileURL(args.path).href)) as Record<string, unknown>;
-      return { contents: Object.entries(mod).map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`).join("\n"), loader: "js" };
-    });
-  },
-};
 
 /** The npm packages in a bundle, from esbuild's metafile, with each one's licence and copyright lines. */
 export function bundledPackages(meta: Metafile): BundledPackage[] {

@@ -23,10 +23,13 @@ export const isBedRelease = (r: string): r is BedRelease => (BED_RELEASES as rea
 const onHostSuite = (release: BedRelease): boolean => XEN_RELEASE_TABLE[release].packagesFrom === "host";
 
 /** socat carries `xl migrate` between two beds (no ssh needed: xl migrate -s '' takes a command);
- *  dnsmasq-base serves the Linux guest's DHCP and TFTP (its iPXE script), busybox httpd the rest. */
+ *  dnsmasq-base serves the Linux guest's DHCP and TFTP (its iPXE script), busybox httpd the rest;
+ *  nodejs is Debian's, for stubdomctl from our package. */
 const rootPackages = (release: BedRelease): string[] => [
   `xen-hypervisor-${release}-amd64`, `xen-utils-${release}`, "linux-image-amd64",
   "xenstore-utils", "qemu-system-xen", "busybox", "kmod", "iproute2", "procps", "socat", "dnsmasq-base",
+  // What our Debian package depends on besides Xen: the admin part installs it with dpkg.
+  "nodejs",
 ];
 /** The suite's archives, binaries only: the bed builds nothing from source. */
 const mirrors = (suite: string): string[] => debianSources(suite).filter((line) => line.startsWith("deb "));

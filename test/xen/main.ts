@@ -15,10 +15,10 @@
 //                          remaining checks still run (default 192; 0 = no second run)
 //   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
 //   XEN_TEST_CDROM=1       also run xl cd-insert / cd-eject on 4.20 (test/xen/cdromChange.ts says why not by default)
-//   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, screen, moves, linux, hosts), and leave
+//   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, admin, screen, moves, linux, hosts), and leave
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { outputs, RESULTS_FILE, type XenOutputs } from "../../host/image/build.ts";
 import { bundleInit } from "../../init/bundle.ts";
 import { buildRuntime } from "../../runtime/build.ts";
@@ -37,6 +37,8 @@ import { runLinuxGuest, type LinuxFigures } from "./linuxGuestRun.ts";
 import { screenGuestDisk } from "./screenGuest.ts";
 import { runScreenGuest, type ScreenFigures, type ScreenReference } from "./screenRun.ts";
 import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
+import { runAdmin, type AdminDebs } from "./adminRun.ts";
+import { buildDebs } from "../../host/package/build.ts";
 import { otherReleaseImage } from "./otherReleaseImage.ts";
 import { xenResultsSection, XEN_RESULTS_HEADING, type XenRunSummary } from "./resultsSection.ts";
 
@@ -54,7 +56,7 @@ const cmdline = process.env.XEN_TEST_CMDLINE ?? "console=hvc0";
 const fallbackMiB = Number(process.env.XEN_TEST_FALLBACK_MIB ?? "192");
 const sweep = (process.env.XEN_TEST_MEMORY_SWEEP ?? "").split(",").filter(Boolean).map(Number);
 const only = (process.env.XEN_TEST_ONLY ?? "").split(",").filter(Boolean);
-const part = (name: "boot" | "screen" | "moves" | "linux" | "hosts"): boolean => only.length === 0 || only.includes(name);
+const part = (name: "boot" | "admin" | "screen" | "moves" | "linux" | "hosts"): boolean => only.length === 0 || only.includes(name);
 const releases = (process.env.XEN_TEST_RELEASES ?? BED_RELEASES.join(",")).split(",").filter(Boolean);
 
 interface XenManifest {
@@ -115,6 +117,18 @@ function stageImages(release: BedRelease): FastGuestFiles {
   return { kernel: `${at}/qemu-stubdom-linux-kernel`, rootfs: `${at}/qemu-stubdom-linux-rootfs`, disk: "/mnt/bed/guest.img", fastDisk: "/mnt/bed/guest-fast.img", cmdline };
 }
 
+/** Our Debian package for each release, and a higher version of it for the upgrade, under /mnt/bed/deb*. */
+async function stageDebs(): Promise<Record<BedRelease, AdminDebs>> {
+  const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
+  const first = await buildDebs({ outDir: join(SHARE, "deb"), log });
+  const upgrade = await buildDebs({ version: `${version}-2`, outDir: join(SHARE, "deb-upgrade"), log });
+  const debVersion = (path: string): string => /_([^_]+)_amd64\.deb$/.exec(path)?.[1] ?? "?";
+  const inBed = (path: string): string => `/mnt/bed/${relative(SHARE, path)}`;
+  return Object.fromEntries(
+    BED_RELEASES.map((r) => [r, { first: inBed(first[r]), firstVersion: debVersion(first[r]), upgrade: inBed(upgrade[r]), upgradeVersion: debVersion(upgrade[r]) }]),
+  ) as Record<BedRelease, AdminDebs>;
+}
+
 /** Every move with our stubdom, each beside its control with the device model in dom0. */
 function movePlans(): MovePlan[] {
   const kinds: [MovePlan["kind"], string][] = [
@@ -141,7 +155,7 @@ async function secondHost(a: Dom0, vmB: BedVm, checks: Checks): Promise<SecondHo
 }
 
 /** Every check on one release's bed, with the image built for that release. */
-async function runRelease(release: BedRelease, checks: Checks, staged: Record<BedRelease, FastGuestFiles>): Promise<XenRunSummary> {
+async function runRelease(release: BedRelease, checks: Checks, staged: Record<BedRelease, FastGuestFiles>, stagedDebs: Record<BedRelease, AdminDebs> | undefined): Promise<XenRunSummary> {
   const images = releaseImages(release);
   const manifest = JSON.parse(readFileSync(images.manifest, "utf8")) as XenManifest;
   const files = staged[release];
@@ -198,6 +212,12 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
       const plan: GuestPlan = { name: `hvm-sweep-${mib}m`, stubdomMemory: mib, label: `sweep: stubdomain_memory=${mib}`, restart: false, end: "destroy" };
       log(`guest ${plan.name}: ${plan.label}`);
       guests.push(await runGuest(dom0, checks, plan, files, runDir));
+    }
+
+    const debs = stagedDebs?.[release];
+    if (debs) {
+      log("package and stubdomctl: dpkg -i, a guest with the README's lines, status, watch, set, console, purge");
+      await runAdmin(dom0, checks, debs, release, files.disk, runDir);
     }
 
     for (const other of part("boot") ? BED_RELEASES.filter((r) => r !== release) : []) {
@@ -278,12 +298,13 @@ async function main(): Promise<number> {
   stageGuests();
   await stageProbe();
   const staged = Object.fromEntries(BED_RELEASES.map((r) => [r, stageImages(r)])) as Record<BedRelease, FastGuestFiles>;
+  const debs = part("admin") ? await stageDebs() : undefined;
   const runs: XenRunSummary[] = [];
   const all: Checks[] = [];
   for (const release of releases as BedRelease[]) {
     const checks = new Checks((line) => log(`[${release}] ${line}`));
     all.push(checks);
-    runs.push(await runRelease(release, checks, staged));
+    runs.push(await runRelease(release, checks, staged, debs));
   }
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const partial = only.length > 0 || releases.length < BED_RELEASES.length;

@@ -7,11 +7,12 @@ export interface GuestSpec {
   /** Paths as dom0 sees them. */
   disk: string;
   serialFile: string;
-  stubdomKernel: string;
-  stubdomRootfs: string;
+  /** Our images; the installed package's (libxl's firmware directory) when not given. */
+  stubdomKernel?: string;
+  stubdomRootfs?: string;
   /** MiB; undefined leaves libxl's default (128 MiB in 4.17). */
   stubdomMemory?: number;
-  stubdomCmdline: string;
+  stubdomCmdline?: string;
   /** The control: the device model runs in dom0 (no stubdomain lines at all). */
   dom0Dm?: boolean;
 }
@@ -21,9 +22,9 @@ export function stubdomLines(s: Pick<GuestSpec, "stubdomKernel" | "stubdomRootfs
   return [
     `device_model_version = "qemu-xen"`,
     `device_model_stubdomain_override = 1`,
-    `stubdomain_kernel = "${s.stubdomKernel}"`,
-    `stubdomain_ramdisk = "${s.stubdomRootfs}"`,
-    `stubdomain_cmdline = "${s.stubdomCmdline}"`,
+    ...(s.stubdomKernel === undefined ? [] : [`stubdomain_kernel = "${s.stubdomKernel}"`]),
+    ...(s.stubdomRootfs === undefined ? [] : [`stubdomain_ramdisk = "${s.stubdomRootfs}"`]),
+    ...(s.stubdomCmdline === undefined ? [] : [`stubdomain_cmdline = "${s.stubdomCmdline}"`]),
     ...(s.stubdomMemory === undefined ? [] : [`stubdomain_memory = ${s.stubdomMemory}`]),
   ];
 }
