@@ -76,7 +76,7 @@ test("diffLines: changed and new keys, then removals; equal values print nothing
 });
 
 test("the xl hint names the stubdom's console, and the guest's own command for its serial", () => {
-  assert.is(xlConsoleHint(7, "win-dm", 0, "win"), "stubdom 7 is not a dev-mode stubdom: on a Xen host attach with `xl console -t pv -n 0 win-dm`");
+  assert.is(xlConsoleHint(7, "win-dm", 4, "win"), "stubdom 7's console 4 belongs to xenconsoled: attach with `xl console -t pv -n 4 win-dm`");
   assert.match(xlConsoleHint(7, "", 3, undefined), /`xl console -t pv -n 3 7`$/);
   assert.match(xlConsoleHint(7, "win-dm", 3, "win"), /\(the guest's serial: `xl console win` also works\)$/);
 });

@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { cleanEnv, runCli } from "./cliProcess.ts";
 
-const COMMANDS = ["seed", "status", "watch", "console", "run", "xenstored"];
+const COMMANDS = ["seed", "status", "watch", "set", "console", "run", "xenstored"];
 const env = cleanEnv({ STUBDOM_RUN_DIR: "/nonexistent/stubdomctl-test" });
 
 for (const cmd of COMMANDS) {
@@ -28,7 +28,7 @@ test("--help lists every command and the exit codes", async () => {
   const r = await runCli(["--help"], env);
   assert.is(r.code, 0);
   for (const cmd of COMMANDS) assert.match(r.stdout, new RegExp(`\\n  ${cmd} `));
-  assert.match(r.stdout, /6  console: not a dev-mode stubdom/);
+  assert.match(r.stdout, /6  console N on a Xen host: xenconsoled serves it/);
 });
 
 test("no command prints the usage on stderr, exit 2", async () => {
