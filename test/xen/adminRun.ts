@@ -8,6 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { healthDir } from "../../init/healthPaths.ts";
+import { consoleVchanDir } from "../../init/stubdomPaths.ts";
 import type { XenReleaseName } from "../../qemu/xenReleases.ts";
 import { GUEST_HELLO } from "./heartbeatGuest.ts";
 import type { Checks } from "./checks.ts";
@@ -83,6 +84,14 @@ export async function runAdmin(dom0: Dom0, checks: Checks, debs: AdminDebs, rele
   const st = await dom0.sh(`stubdomctl status; echo "rc=$?"; stubdomctl status ${G} >/dev/null; echo "by-guest-name=$?"`, 60);
   const row = new RegExp(`^${G}-dm +${S} +${created.values.g} +running +up `, "m");
   check("stubdomctl status lists the stubdom as running, also by its guest's name", running !== undefined && row.test(st.out) && /by-guest-name=0/.test(st.out), st.out.trim().split("\n").slice(0, 2).join(" | "));
+
+  const channel = (await dom0.sh(`xenstore-ls -p ${consoleVchanDir(Number(S))}`, 30)).out;
+  const ringPerms = /ring-ref = "\d+"[\s.]*\(([^)]*)\)/.exec(channel)?.[1];
+  check(
+    "the console channel's vchan is for dom0 alone (libxenvchan grants its ring to domain 0, and its keys read n<S>,r0)",
+    ringPerms === `n${S},r0`,
+    ringPerms ? `${consoleVchanDir(Number(S))}/ring-ref (${ringPerms})` : `no ring-ref under ${consoleVchanDir(Number(S))}: ${channel.trim().slice(0, 200)}`,
+  );
 
   const con = await dom0.sh(
     [
