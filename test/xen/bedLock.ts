@@ -1,5 +1,5 @@
-// One Xen bed at a time on this machine: two would share build/test-xen/ (the staged files, the
-// sockets, the logs) and the two cores, and each would spoil the other's run and timings. The lock
+// One `npm run test:xen` at a time on this machine: two would share build/test-xen/ (the staged
+// files, the sockets, the logs) and the two cores, and each would spoil the other's run and timings. The lock
 // is a file holding the owner's pid; a lock whose owner is gone is taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 // `npm run test:xen`: our stubdom under real Xen, on each Xen release we support (4.17 from Debian
-// 12, 4.20 from Debian 13), one after the other, each with the image built for it. For each: builds
+// 12, 4.20 from Debian 13), side by side, each with the image built for it. For each: builds
 // the bed if it is not cached, boots Xen under QEMU TCG, checks our XenStore client on dom0's /dev/xen/xenbus, and runs stock `xl create`
 // of an HVM guest with our kernel + rootfs at libxl's default stubdom memory (then xl shutdown) and
 // at 64 MiB (then a QEMU kill and restart, and xl destroy). Then it moves running guests, with our
@@ -8,6 +8,7 @@
 // Ends with `N passed, N failed` over every release, and the figures in the "Real Xen" section of
 // bench/RESULTS.md (a matrix of checks by release, then each release's tables). One run at a time
 // on a machine (bedLock.ts).
+//   XEN_TEST_SERIAL=1      run the releases one after the other (default: side by side, one core each)
 //   XEN_TEST_RELEASES      e.g. "4.20": only these releases (default every one), and leave
 //                          bench/RESULTS.md alone
 //   XEN_TEST_CMDLINE       stubdomain_cmdline (default "console=hvc0": what libxl users write)
@@ -19,11 +20,12 @@
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { availableParallelism } from "node:os";
 import { outputs, RESULTS_FILE, type XenOutputs } from "../../host/image/build.ts";
 import { bundleInit } from "../../init/bundle.ts";
 import { buildRuntime } from "../../runtime/build.ts";
 import { replaceSection } from "../../rootfs/sizeReport.ts";
-import { BED_RELEASES, ensureBed, isBedRelease, type BedRelease } from "./bedBuild.ts";
+import { BED_RELEASES, ensureBed, isBedRelease, type Bed, type BedRelease } from "./bedBuild.ts";
 import { XEN_RELEASE_TABLE } from "../../qemu/xenReleases.ts";
 import { lockBed } from "./bedLock.ts";
 import { BedVm } from "./bedVm.ts";
@@ -83,8 +85,8 @@ async function xenbusCheck(dom0: Dom0, checks: Checks): Promise<void> {
   );
 }
 
-/** The link between the two beds: A listens on this host port, B connects. */
-const LINK_PORT = 20000 + (process.pid % 20000);
+/** The link between a release's two beds: A listens on this host port (plus the release's index), B connects. */
+const LINK_PORT = 20000 + ((process.pid * 2) % 20000);
 const LINK_NET = "10.77.0";
 
 /** The image built for a release: the kernel, its rootfs and the rootfs's manifest. */
@@ -129,6 +131,14 @@ async function stageDebs(): Promise<Record<BedRelease, AdminDebs>> {
   ) as Record<BedRelease, AdminDebs>;
 }
 
+/** One second host at a time across the releases running side by side. */
+let secondHostQueue: Promise<unknown> = Promise.resolve();
+function secondHostTurn<T>(fn: () => Promise<T>): Promise<T> {
+  const turn = secondHostQueue.then(fn);
+  secondHostQueue = turn.catch(() => undefined);
+  return turn;
+}
+
 /** Every move with our stubdom, each beside its control with the device model in dom0. */
 function movePlans(): MovePlan[] {
   const kinds: [MovePlan["kind"], string][] = [
@@ -155,27 +165,41 @@ async function secondHost(a: Dom0, vmB: BedVm, checks: Checks): Promise<SecondHo
 }
 
 /** Every check on one release's bed, with the image built for that release. */
-async function runRelease(release: BedRelease, checks: Checks, staged: Record<BedRelease, FastGuestFiles>, stagedDebs: Record<BedRelease, AdminDebs> | undefined): Promise<XenRunSummary> {
+interface ReleaseRun {
+  release: BedRelease;
+  checks: Checks;
+  staged: Record<BedRelease, FastGuestFiles>;
+  debs: Record<BedRelease, AdminDebs> | undefined;
+  bed: Bed;
+  setupMs: number;
+  /** The host port of this release's link between its two beds. */
+  linkPort: number;
+  /** Runs the second-host part when no other release's second host is up (three TCG VMs at most). */
+  secondHostTurn: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+async function runRelease(r: ReleaseRun): Promise<XenRunSummary> {
+  const { release, checks, staged, bed, setupMs } = r;
+  const stagedDebs = r.debs;
+  const say = (line: string): void => log(`[${release}] ${line}`);
   const images = releaseImages(release);
   const manifest = JSON.parse(readFileSync(images.manifest, "utf8")) as XenManifest;
   const files = staged[release];
   const runDir = join(RUN_DIR, `xen-${release}`);
   mkdirSync(runDir, { recursive: true });
-  log(`Xen ${release}: stubdom ${images.kernel} + ${images.rootfs} (${((manifest.unpacked ?? 0) / 1048576).toFixed(1)} MiB unpacked), stubdomain_cmdline="${cmdline}"`);
+  say(`Xen ${release}: stubdom ${images.kernel} + ${images.rootfs} (${((manifest.unpacked ?? 0) / 1048576).toFixed(1)} MiB unpacked), stubdomain_cmdline="${cmdline}"`);
   const started = Date.now();
-  const bed = ensureBed(release, log);
-  const setupMs = Date.now() - started;
 
   const bootStart = Date.now();
-  const vm = await BedVm.boot({ bed, share: SHARE, runDir, limitMs: VM_LIMIT_MS, link: { role: "listen", port: LINK_PORT, mac: "52:54:00:77:00:01" } });
+  const vm = await BedVm.boot({ bed, share: SHARE, runDir, limitMs: VM_LIMIT_MS, link: { role: "listen", port: r.linkPort, mac: "52:54:00:77:00:01" } });
   process.on("exit", () => vm.kill());
-  vm.agent.onLate = log;
+  vm.agent.onLate = say;
   let vmB: BedVm | undefined;
   const recent: string[] = [];
   vm.serial.onLine((line) => {
     recent.push(line);
     if (recent.length > 5) recent.shift();
-    if (/^xenbed dom0|^\(XEN\) .*(panic|FATAL)/.test(line)) log(line);
+    if (/^xenbed dom0|^\(XEN\) .*(panic|FATAL)/.test(line)) say(line);
   });
   let bootMs: number | undefined;
   const guests: GuestFigures[] = [];
@@ -198,43 +222,43 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
       { name: "hvm-64m", stubdomMemory: 64, label: "stubdomain_memory=64", restart: true, end: "destroy" },
     ];
     for (const plan of part("boot") ? plans : []) {
-      log(`guest ${plan.name}: ${plan.label}`);
+      say(`guest ${plan.name}: ${plan.label}`);
       guests.push(await runGuest(dom0, checks, plan, files, runDir));
     }
     // What did not boot is tried once more with more memory, so the remaining checks still run.
     const retry = fallbackMiB > 0 ? plans.filter((_, i) => guests[i]?.failure !== undefined) : [];
     for (const p of retry) {
       const plan: GuestPlan = { ...p, name: `hvm-${fallbackMiB}m-${p.restart ? "restart" : "shutdown"}`, stubdomMemory: fallbackMiB, label: `stubdomain_memory=${fallbackMiB} in place of ${p.stubdomMemory ?? "the default"}` };
-      log(`guest ${plan.name}: ${plan.label}`);
+      say(`guest ${plan.name}: ${plan.label}`);
       guests.push(await runGuest(dom0, checks, plan, files, runDir));
     }
     for (const mib of sweep) {
       const plan: GuestPlan = { name: `hvm-sweep-${mib}m`, stubdomMemory: mib, label: `sweep: stubdomain_memory=${mib}`, restart: false, end: "destroy" };
-      log(`guest ${plan.name}: ${plan.label}`);
+      say(`guest ${plan.name}: ${plan.label}`);
       guests.push(await runGuest(dom0, checks, plan, files, runDir));
     }
 
     const debs = stagedDebs?.[release];
     if (debs) {
-      log("package and stubdomctl: dpkg -i, a guest with the README's lines, status, watch, set, console, purge");
+      say("package and stubdomctl: dpkg -i, a guest with the README's lines, status, watch, set, console, purge");
       await runAdmin(dom0, checks, debs, release, files.disk, runDir);
     }
 
     for (const other of part("boot") ? BED_RELEASES.filter((r) => r !== release) : []) {
-      log(`guest hvm-image-${other}: the image built for Xen ${other}`);
+      say(`guest hvm-image-${other}: the image built for Xen ${other}`);
       await otherReleaseImage(dom0, checks, staged[other], other, release, runDir);
     }
 
     let reference: ScreenReference | undefined;
     for (const dm of part("screen") ? (["dom0", "stubdom"] as const) : []) {
-      log(`screen guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
+      say(`screen guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
       const r = await runScreenGuest(dom0, checks, dm, files, "/mnt/bed/screen.img", runDir, release, reference);
       screens.push(r.fig);
       reference = r.reference ?? reference;
     }
 
     for (const plan of part("moves") ? movePlans().filter((p) => p.kind !== "migrate-hosts") : []) {
-      log(`guest ${plan.name}: ${plan.label}`);
+      say(`guest ${plan.name}: ${plan.label}`);
       moves.push(await runMove(dom0, undefined, checks, plan, files, runDir));
       if (plan.kind === "save-restore" && plan.dm === "stubdom") await corruptRestore(dom0, checks, plan.name, runDir);
     }
@@ -242,24 +266,31 @@ async function runRelease(release: BedRelease, checks: Checks, staged: Record<Be
     if (served) checks.fail("dom0 serves the Linux guest (bridges, DHCP, TFTP, HTTP)", served);
     else if (part("linux")) {
       for (const dm of ["stubdom", "dom0"] as const) {
-        log(`Linux guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
+        say(`Linux guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
         linuxGuests.push(await runLinuxGuest(dom0, checks, dm, files, runDir, release));
       }
     }
     // The second bed boots only now, when the first is done with what two TCG VMs at once would
     // slow down (stubdom memory at 64 MiB is tight, and unpacking the rootfs races the drivers).
     if (part("hosts")) {
-      log("second host: booting a second bed on a link of its own to the first");
-      mkdirSync(join(runDir, "host-b"), { recursive: true });
-      vmB = await BedVm.boot({ bed, share: SHARE, runDir: join(runDir, "host-b"), limitMs: VM_LIMIT_MS, link: { role: "connect", port: LINK_PORT, mac: "52:54:00:77:00:02" } });
-      const b = vmB;
-      process.on("exit", () => b.kill());
-      b.agent.onLate = (note) => log(`host B: ${note}`);
-      const hostB = await secondHost(dom0, b, checks);
-      for (const plan of hostB ? movePlans().filter((p) => p.kind === "migrate-hosts") : []) {
-        log(`guest ${plan.name}: ${plan.label}`);
-        moves.push(await runMove(dom0, hostB, checks, plan, files, runDir));
-      }
+      await r.secondHostTurn(async () => {
+        say("second host: booting a second bed on a link of its own to the first");
+        mkdirSync(join(runDir, "host-b"), { recursive: true });
+        vmB = await BedVm.boot({ bed, share: SHARE, runDir: join(runDir, "host-b"), limitMs: VM_LIMIT_MS, link: { role: "connect", port: r.linkPort, mac: "52:54:00:77:00:02" } });
+        const b = vmB;
+        process.on("exit", () => b.kill());
+        b.agent.onLate = (note) => say(`host B: ${note}`);
+        try {
+          const hostB = await secondHost(dom0, b, checks);
+          for (const plan of hostB ? movePlans().filter((p) => p.kind === "migrate-hosts") : []) {
+            say(`guest ${plan.name}: ${plan.label}`);
+            moves.push(await runMove(dom0, hostB, checks, plan, files, runDir));
+          }
+        } finally {
+          await b.poweroff(60_000);
+          vmB = undefined;
+        }
+      });
     }
   } catch (e) {
     checks.fail("the bed run completes", `${(e as Error).message}; last console lines: ${recent.join(" | ")}`);
@@ -299,13 +330,20 @@ async function main(): Promise<number> {
   await stageProbe();
   const staged = Object.fromEntries(BED_RELEASES.map((r) => [r, stageImages(r)])) as Record<BedRelease, FastGuestFiles>;
   const debs = part("admin") ? await stageDebs() : undefined;
-  const runs: XenRunSummary[] = [];
-  const all: Checks[] = [];
-  for (const release of releases as BedRelease[]) {
+  // Beds are built one at a time (mmdebstrap, the cache); the releases then run side by side, each
+  // bed a one-vCPU TCG VM on a core of its own, unless XEN_TEST_SERIAL=1 or there is one core.
+  const prepared = (releases as BedRelease[]).map((release, i): ReleaseRun => {
+    const t = Date.now();
+    const bed = ensureBed(release, (line) => log(`[${release}] ${line}`));
     const checks = new Checks((line) => log(`[${release}] ${line}`));
-    all.push(checks);
-    runs.push(await runRelease(release, checks, staged, debs));
-  }
+    return { release, checks, staged, debs, bed, setupMs: Date.now() - t, linkPort: LINK_PORT + i, secondHostTurn };
+  });
+  const all = prepared.map((p) => p.checks);
+  const serial = process.env.XEN_TEST_SERIAL === "1" || availableParallelism() < 2;
+  log(`${prepared.length > 1 ? (serial ? "releases one after the other" : "releases side by side") : "one release"}: ${releases.join(", ")}`);
+  const runs: XenRunSummary[] = [];
+  if (serial) for (const p of prepared) runs.push(await runRelease(p));
+  else runs.push(...(await Promise.all(prepared.map((p) => runRelease(p)))));
   const date = new Date().toISOString().slice(0, 16).replace("T", " ");
   const partial = only.length > 0 || releases.length < BED_RELEASES.length;
   if (!partial) {
