@@ -52,9 +52,9 @@ export async function runAdmin(dom0: Dom0, checks: Checks, debs: AdminDebs, rele
   );
   const v = inst.values;
   const installed = check(
-    `dpkg -i installs ${debs.firstVersion} (kernel and rootfs in ${boot}, libxl's firmware directory)`,
+    "dpkg -i installs the release's package (kernel and rootfs in /usr/lib/xen-<release>/boot, libxl's firmware directory)",
     v.rc === "0" && v.version === debs.firstVersion && v.files?.trim() === "qemu-stubdom-linux-kernel qemu-stubdom-linux-rootfs",
-    v.rc === "0" ? `version ${v.version}; ${v.files}; node ${v.node}; /usr/bin/vchan-socket-proxy -> ${v.proxy || "(none)"}` : `exit ${v.rc}: ${inst.out.split("\n").filter((l) => l.startsWith("log=")).join(" | ")}`,
+    v.rc === "0" ? `version ${v.version} in ${boot}; ${v.files}; node ${v.node}; /usr/bin/vchan-socket-proxy -> ${v.proxy || "(none)"}` : `exit ${v.rc}: ${inst.out.split("\n").filter((l) => l.startsWith("log=")).join(" | ")}`,
   );
   if (!installed) return;
   const help = await dom0.sh("stubdomctl --help", 60);
@@ -64,7 +64,7 @@ export async function runAdmin(dom0: Dom0, checks: Checks, debs: AdminDebs, rele
     [`dpkg -i ${q(debs.upgrade)} > /tmp/dpkg-upgrade.log 2>&1; echo rc=$?`, "echo version=$(dpkg-query -W -f='${Version}' stubdom-init)", `echo files=$(ls ${boot}/qemu-stubdom-linux-* | wc -l)`, "tail -2 /tmp/dpkg-upgrade.log | sed 's/^/log=/'"].join("\n"),
     180,
   );
-  check(`dpkg -i upgrades to ${debs.upgradeVersion}`, up.values.rc === "0" && up.values.version === debs.upgradeVersion && up.values.files === "2", `exit ${up.values.rc}; version ${up.values.version}; ${up.values.files} image files`);
+  check("dpkg -i upgrades it to a higher version", up.values.rc === "0" && up.values.version === debs.upgradeVersion && up.values.files === "2", `exit ${up.values.rc}; version ${up.values.version} (wanted ${debs.upgradeVersion}); ${up.values.files} image files`);
 
   // 2. A guest with only the README's lines: no stubdomain_kernel, _ramdisk or _cmdline.
   const cfg = xlConfig({ name: G, disk: `/tmp/${G}.img`, serialFile: `/tmp/${G}-serial.log` });

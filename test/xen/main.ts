@@ -348,7 +348,7 @@ async function main(): Promise<number> {
   const partial = only.length > 0 || releases.length < BED_RELEASES.length;
   if (!partial) {
     const before = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";
-    writeFileSync(RESULTS_FILE, replaceSection(before, XEN_RESULTS_HEADING, xenResultsSection(date, Date.now() - t0, runs)));
+    writeFileSync(RESULTS_FILE, replaceSection(before, XEN_RESULTS_HEADING, xenResultsSection(date, Date.now() - t0, runs, !serial && runs.length > 1)));
     log(`figures in ${RESULTS_FILE} (${XEN_RESULTS_HEADING}); logs in ${RUN_DIR}/`);
   } else log(`a partial run (XEN_TEST_ONLY=${only.join(",")} XEN_TEST_RELEASES=${releases.join(",")}), so ${RESULTS_FILE} stays as it was; logs in ${RUN_DIR}/`);
   const passed = all.reduce((n, c) => n + c.passed, 0);

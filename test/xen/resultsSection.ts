@@ -122,7 +122,7 @@ function matrix(runs: readonly XenRunSummary[]): string[] {
 }
 
 /** The section: how the tier runs, the matrix of checks by release, then each release's tables. */
-export function xenResultsSection(date: string, totalMs: number, runs: readonly XenRunSummary[]): string {
+export function xenResultsSection(date: string, totalMs: number, runs: readonly XenRunSummary[], sideBySide = false): string {
   const passed = runs.reduce((n, r) => n + r.checks.filter((c) => c.ok).length, 0);
   const failed = runs.reduce((n, r) => n + r.checks.length, 0) - passed;
   return [
@@ -134,7 +134,7 @@ export function xenResultsSection(date: string, totalMs: number, runs: readonly 
     "`device-model/<G>/state` = running), \"first serial line\" from the start of xl create until the guest's line is in",
     "its `serial=` file, \"QEMU restart\" from the kill until health says `qemu/state` = up again.",
     "",
-    `Last run ${date}: **${passed} passed, ${failed} failed** over ${runs.length} release${runs.length === 1 ? "" : "s"}, whole run ${seconds(totalMs)}.`,
+    `Last run ${date}: **${passed} passed, ${failed} failed** over ${runs.length} release${runs.length === 1 ? "" : "s"}, whole run ${seconds(totalMs)}${sideBySide ? " (the releases side by side, a core each: their times are under that load; `XEN_TEST_SERIAL=1` runs them one after the other)" : ""}.`,
     "",
     ...matrix(runs),
     ...runs.map(releaseSection),
