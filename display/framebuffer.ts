@@ -32,10 +32,17 @@ export function fbGeometry(sysfs: (name: string) => string, cmdline: string): Fb
   return { maxWidth: stride / BYTES_PER_PIXEL, maxHeight: mode.height, stride };
 }
 
-/** The mode to give the vfb for a guest mode: the same, or as much of it as fits. */
+/** Linux's fb_set_var refuses a mode under 8x8 with EINVAL (fbmem.c: bitfill_aligned assumes it). */
+export const FB_MIN_SIDE = 8;
+
+/**
+ * The mode to give the vfb for a guest mode: the same, or as much of it as fits, and never under
+ * 8x8. A guest reprogramming its VGA registers passes through modes such as 720x1 on its way to
+ * the next one; the vfb then shows those rows at the top of an 8-row screen until the next mode.
+ */
 export function fitMode(g: FbGeometry, width: number, height: number): { width: number; height: number; clipped: boolean } {
-  const w = Math.max(1, Math.min(width, g.maxWidth));
-  const h = Math.max(1, Math.min(height, g.maxHeight));
+  const w = Math.max(FB_MIN_SIDE, Math.min(width, g.maxWidth));
+  const h = Math.max(FB_MIN_SIDE, Math.min(height, g.maxHeight));
   return { width: w, height: h, clipped: w < width || h < height };
 }
 

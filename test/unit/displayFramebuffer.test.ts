@@ -25,6 +25,11 @@ test("modes: the guest's when it fits, else the largest, said to be clipped", ()
   assert.equal(fitMode(g, 1280, 1024), { width: 1024, height: 768, clipped: true });
 });
 
+test("modes under 8x8, which Linux's fb_set_var refuses, get an 8-pixel side (seen on the bed: 720x1 mid-switch)", () => {
+  assert.equal(fitMode(g, 720, 1), { width: 720, height: 8, clipped: false });
+  assert.equal(fitMode(g, 0, 0), { width: 8, height: 8, clipped: false });
+});
+
 test("rows: at y * stride + x * 4, cut at the vfb's edge, dropped below it", () => {
   assert.equal(rowOffset(g, { width: 720, height: 400 }, 8, 2, 16), { offset: 2 * 4096 + 32, bytes: 16 });
   assert.equal(rowOffset(g, { width: 1280, height: 1024 }, 1000, 5, 100 * 4), { offset: 5 * 4096 + 4000, bytes: 24 * 4 });
