@@ -54,8 +54,11 @@ export const baseItems: readonly ManifestItem[] = [
   ...["proc", "sys", "dev", "tmp", "run", "etc", "bin", "sbin", "usr/bin"].map((d): ManifestItem => ({ kind: "dir", image: d, mode: 0o755 })),
 ];
 
-/** busybox applets for the init's helpers and for a person debugging on the console. */
-export const BUSYBOX_APPLETS = ["sh", "ls", "cat", "ps", "ip", "brctl", "udhcpd", "dmesg", "mount", "kill", "free", "stty"] as const;
+/** busybox applets for the init's helpers, and for a person in the debug shell (`stubdomctl console`). */
+export const BUSYBOX_APPLETS = [
+  "sh", "ls", "cat", "ps", "ip", "brctl", "udhcpd", "dmesg", "mount", "kill", "free", "stty",
+  "grep", "head", "tail", "less", "sleep", "tty", "hostname", "uptime", "top", "df", "du", "find", "vi",
+] as const;
 
 /** Debian's static busybox, which every image takes from its Debian root. */
 export const BUSYBOX_PACKAGE = "busybox-static";

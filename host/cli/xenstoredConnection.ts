@@ -11,7 +11,7 @@ import { readLiveRunState, runStateDir, type RunState } from "../dev/runState.ts
 export const DEFAULT_XENSTORED_SOCKET = "/var/run/xenstored/socket";
 
 /** One line for each command's --help; the whole order is in `stubdomctl --help`. */
-export const SOCKET_HELP = "the xenstored socket (default: $XENSTORED_PATH, a live run's, or " + DEFAULT_XENSTORED_SOCKET + ")";
+export const SOCKET_HELP = "the xenstored socket (default: $XENSTORED_PATH, else " + DEFAULT_XENSTORED_SOCKET + "; stubdomctl --help has the whole order)";
 
 export interface SocketChoice {
   path: string;
