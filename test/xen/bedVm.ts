@@ -55,7 +55,11 @@ export class BedVm {
   ) {
     this.log = createWriteStream(join(runDir, "serial.log"));
     this.exited = new Promise((resolve) => qemu.once("exit", (code) => resolve(code)));
-    this.limit = setTimeout(() => this.kill(), limitMs);
+    this.limit = setTimeout(() => {
+      // Said where a reader of a dead bed looks first.
+      this.log.write(`\n[test:xen] the bed VM is killed: it ran past its limit of ${limitMs / 60_000} min\n`);
+      this.kill();
+    }, limitMs);
     void this.exited.then(() => {
       clearTimeout(this.limit);
       for (const s of this.servers) s.close();
