@@ -5,10 +5,9 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
-import { XenStoreError } from "../../runtime/xenstore/client.ts";
 import { consoleVchanDir } from "../../init/stubdomPaths.ts";
 import { CliError, EXIT, EXIT_CODES_HELP, parseConsoleNumber, parseFlags, S_HELP, usageError } from "./args.ts";
-import { parseStubdomRef, resolveStubdom, type StubdomRef } from "./stubdomRef.ts";
+import { parseStubdomRef, readOptional, requireDomain, resolveStubdom, type StubdomRef } from "./stubdomRef.ts";
 import { chooseSocket, SOCKET_HELP, withXenStore, type SocketChoice } from "./xenstoredConnection.ts";
 import type { RunState } from "../dev/runState.ts";
 
@@ -57,12 +56,10 @@ export function xlConsoleHint(stubdom: number, name: string, n: number, guestNam
 async function xenHostHint(choice: SocketChoice, ref: StubdomRef, n: number): Promise<never> {
   const hint = await withXenStore(choice, async (xs) => {
     const stubdom = await resolveStubdom(xs, ref);
-    const opt = (p: string): Promise<string | undefined> =>
-      xs.readString(p).catch((e) => (e instanceof XenStoreError && e.code === "ENOENT" ? undefined : Promise.reject(e)));
+    await requireDomain(xs, stubdom);
     const dom = `/local/domain/${stubdom}`;
-    const [exists, name, target] = await Promise.all([opt(dom), opt(`${dom}/name`), opt(`${dom}/target`)]);
-    if (exists === undefined) throw new CliError(`no domain ${stubdom}: ${dom} does not exist`, EXIT.noStubdom);
-    const guestName = target && /^[0-9]+$/.test(target) ? await opt(`/local/domain/${target}/name`) : undefined;
+    const [name, target] = await Promise.all([readOptional(xs, `${dom}/name`), readOptional(xs, `${dom}/target`)]);
+    const guestName = target && /^[0-9]+$/.test(target) ? await readOptional(xs, `/local/domain/${target}/name`) : undefined;
     return xlConsoleHint(stubdom, name ?? "", n, guestName);
   });
   throw new CliError(hint, EXIT.notDevMode);
@@ -169,13 +166,12 @@ export function findVchanProxy(env: NodeJS.ProcessEnv = process.env): string | u
 async function xenConsole(choice: SocketChoice, ref: StubdomRef, escape: number): Promise<number> {
   const { stubdom, name } = await withXenStore(choice, async (xs) => {
     const id = await resolveStubdom(xs, ref);
-    const opt = (p: string): Promise<string | undefined> => xs.readString(p).catch((e) => (e instanceof XenStoreError && e.code === "ENOENT" ? undefined : Promise.reject(e)));
-    if ((await opt(`/local/domain/${id}`)) === undefined) throw new CliError(`no domain ${id}: /local/domain/${id} does not exist`, EXIT.noStubdom);
+    await requireDomain(xs, id);
     const ring = `${consoleVchanDir(id)}/ring-ref`;
-    if ((await opt(ring)) === undefined) {
+    if ((await readOptional(xs, ring)) === undefined) {
       throw new CliError(`stubdom ${id} serves no console channel: ${ring} does not exist (not a stubdom of ours, an image without the channel, or its boot has not got that far; \`xl console -t pv -n 3 <stubdom>\` reaches the guest's serial)`, EXIT.noStubdom);
     }
-    return { stubdom: id, name: (await opt(`/local/domain/${id}/name`)) ?? "" };
+    return { stubdom: id, name: (await readOptional(xs, `/local/domain/${id}/name`)) ?? "" };
   });
   const proxy = findVchanProxy();
   if (!proxy) throw new CliError("no vchan-socket-proxy: install Xen's utilities (Debian: xen-utils-<release>) or set STUBDOMCTL_VCHAN_PROXY", EXIT.failed);

@@ -5,8 +5,8 @@ import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import type { Perm } from "../../runtime/xenstore/perms.ts";
 import { configDir } from "../../init/stubdomPaths.ts";
 import { parseSetting, type ObjectSchema } from "../../init/schemaCheck.ts";
-import { CliError, EXIT, EXIT_CODES_HELP, parseFlags, S_HELP, usageError } from "./args.ts";
-import { parseStubdomRef, resolveStubdom } from "./stubdomRef.ts";
+import { EXIT, EXIT_CODES_HELP, parseFlags, S_HELP, usageError } from "./args.ts";
+import { parseStubdomRef, requireDomain, resolveStubdom } from "./stubdomRef.ts";
 import { chooseSocket, SOCKET_HELP, withXenStore } from "./xenstoredConnection.ts";
 
 const loadSchema = async (): Promise<ObjectSchema> => (await import("../../init/configSchema.ts")).ConfigSchema as unknown as ObjectSchema;
@@ -85,9 +85,7 @@ export async function setCommand(args: string[]): Promise<number> {
   const change = settingChange(schema, words, values.unset ?? []);
   const stubdom = await withXenStore(chooseSocket(values.socket), async (xs) => {
     const id = await resolveStubdom(xs, ref);
-    await xs.read(`/local/domain/${id}`).catch((e: { code?: string }) => {
-      throw e.code === "ENOENT" ? new CliError(`no domain ${id}: /local/domain/${id} does not exist`, EXIT.noStubdom) : e;
-    });
+    await requireDomain(xs, id);
     await apply(xs, id, change);
     return id;
   });

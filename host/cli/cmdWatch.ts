@@ -3,7 +3,7 @@
 // differs from what we printed before, so a rewrite of the same value prints nothing.
 import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { CliError, EXIT, EXIT_CODES_HELP, parseFlags, S_HELP } from "./args.ts";
-import { parseStubdomRef, resolveStubdom } from "./stubdomRef.ts";
+import { parseStubdomRef, requireDomain, resolveStubdom } from "./stubdomRef.ts";
 import { chooseSocket, openXenStore, SOCKET_HELP } from "./xenstoredConnection.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 import { listStubdoms, readTree } from "./healthView.ts";
@@ -94,12 +94,7 @@ export async function watchCommand(args: string[]): Promise<number> {
   const { xs, closed } = await openXenStore(choice);
   try {
     const one = ref === undefined ? undefined : await resolveStubdom(xs, ref);
-    if (one !== undefined) {
-      await xs.read(`/local/domain/${one}`).catch((e) => {
-        if (e instanceof XenStoreError && e.code === "ENOENT") throw new CliError(`no domain ${one}: /local/domain/${one} does not exist`, EXIT.noStubdom);
-        throw e;
-      });
-    }
+    if (one !== undefined) await requireDomain(xs, one);
     const path = one === undefined ? "/local/domain" : healthDir(one);
     return await new Promise<number>((resolve, reject) => {
       const watcher = new HealthWatcher(xs, (line) => process.stdout.write(`${line}\n`), reject);

@@ -22,6 +22,15 @@ export function parseStubdomRef(text: string): StubdomRef {
 
 const missing = (e: unknown): boolean => e instanceof XenStoreError && e.code === "ENOENT";
 
+/** A key's value, or undefined when it does not exist; any other refusal is the caller's. */
+export const readOptional = (xs: XenStoreClient, path: string): Promise<string | undefined> => xs.readString(path).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
+
+/** Exit 4, naming the path, unless domain `id` is in XenStore. */
+export async function requireDomain(xs: XenStoreClient, id: number): Promise<void> {
+  const dom = `/local/domain/${id}`;
+  await xs.read(dom).catch((e) => Promise.reject(missing(e) ? new CliError(`no domain ${id}: ${dom} does not exist`, EXIT.noStubdom) : e));
+}
+
 /** Pure: the stubdom a name means, given every domain's name and device-model-domid. */
 export function stubdomByName(name: string, domains: readonly { domid: number; name?: string; deviceModel?: string }[]): number | string {
   const hit = domains.find((d) => d.name === name);
@@ -33,11 +42,10 @@ export function stubdomByName(name: string, domains: readonly { domid: number; n
 /** The stubdom's domain id; a name nobody has is exit 4. */
 export async function resolveStubdom(xs: XenStoreClient, ref: StubdomRef): Promise<number> {
   if ("domid" in ref) return ref.domid;
-  const opt = (p: string): Promise<string | undefined> => xs.readString(p).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
   const ids = (await xs.directory("/local/domain").catch((e) => (missing(e) ? [] : Promise.reject(e)))).filter((d) => /^[0-9]+$/.test(d)).map(Number);
   const domains = await Promise.all(
     ids.map(async (domid) => {
-      const [name, deviceModel] = await Promise.all([opt(`/local/domain/${domid}/name`), opt(`/local/domain/${domid}/image/device-model-domid`)]);
+      const [name, deviceModel] = await Promise.all([readOptional(xs, `/local/domain/${domid}/name`), readOptional(xs, `/local/domain/${domid}/image/device-model-domid`)]);
       return { domid, name, deviceModel };
     }),
   );
