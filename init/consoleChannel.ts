@@ -11,6 +11,7 @@
 import { fdStream, type ByteStream } from "../runtime/fdStream.ts";
 import { describeExit, SIGNALS, type Sys } from "../runtime/sys.ts";
 import { encodeUtf8 } from "../runtime/utf8.ts";
+import { acceptConnections } from "./acceptConnections.ts";
 import type { Log } from "./log.ts";
 import type { Reaper } from "./reaper.ts";
 
@@ -54,20 +55,9 @@ export class ConsoleChannel {
     sys.mkdir(path.slice(0, path.lastIndexOf("/")), 0o700);
     const fd = sys.unixListen(path);
     this.listenFd = fd;
-    sys.setNonblocking(fd);
-    sys.onReadable(fd, () => {
-      for (;;) {
-        let conn: number | undefined;
-        try {
-          conn = sys.accept(fd);
-        } catch (e) {
-          log.warn(`console: accepting dom0's connection: ${(e as Error).message}`);
-          return;
-        }
-        if (conn === undefined) return;
-        this.session?.end("a new dom0 connection replaced it");
-        this.open(conn);
-      }
+    acceptConnections(sys, log, fd, "console: accepting dom0's connection", (conn) => {
+      this.session?.end("a new dom0 connection replaced it");
+      this.open(conn);
     });
   }
 

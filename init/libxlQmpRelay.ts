@@ -11,6 +11,7 @@ import type { Sys } from "../runtime/sys.ts";
 import { decodeUtf8, encodeUtf8 } from "../runtime/utf8.ts";
 import { QmpLines, qmpObject } from "../qemu/qmpLines.ts";
 import type { Delivery } from "./deviceState.ts";
+import { acceptConnections } from "./acceptConnections.ts";
 import type { Log } from "./log.ts";
 
 export const SAVE_COMMAND = "xen-save-devices-state";
@@ -159,18 +160,7 @@ function connectQemu(sys: Sys, log: Log, relay: Relay, qemuSocket: string, start
 
 /** Accepts libxl's connections on `listenFd` (nonblocking) and relays each to QEMU's monitor at `qemuSocket`. */
 export function startLibxlQmpRelay(sys: Sys, log: Log, listenFd: number, qemuSocket: string, save: SaveHook): void {
-  sys.setNonblocking(listenFd);
-  sys.onReadable(listenFd, () => {
-    for (;;) {
-      let fd: number | undefined;
-      try {
-        fd = sys.accept(listenFd);
-      } catch (e) {
-        log.warn(`qmp relay: accepting libxl's connection: ${(e as Error).message}`);
-        return;
-      }
-      if (fd === undefined) return;
-      connectQemu(sys, log, new Relay(fdStream(sys, fd, "libxl's QMP connection"), save, log), qemuSocket, sys.now());
-    }
-  });
+  acceptConnections(sys, log, listenFd, "qmp relay: accepting libxl's connection", (fd) =>
+    connectQemu(sys, log, new Relay(fdStream(sys, fd, "libxl's QMP connection"), save, log), qemuSocket, sys.now()),
+  );
 }
