@@ -7,7 +7,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { consoleVchanDir } from "../../init/stubdomPaths.ts";
 import { CliError, EXIT, EXIT_CODES_HELP, parseConsoleNumber, parseFlags, S_HELP, usageError } from "./args.ts";
-import { parseStubdomRef, readOptional, requireDomain, resolveStubdom, type StubdomRef } from "./stubdomRef.ts";
+import { parseStubdomRef, requireDomain, resolveStubdom, type StubdomRef } from "./stubdomRef.ts";
+import { readOptional } from "./xenstoreOptional.ts";
 import { chooseSocket, SOCKET_HELP, withXenStore, type SocketChoice } from "./xenstoredConnection.ts";
 import type { RunState } from "../dev/runState.ts";
 

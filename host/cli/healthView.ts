@@ -2,19 +2,18 @@
 // /local/domain/<S>/data/stubdom/), shaped for `status` and printed as a table or JSON.
 import { healthDir } from "../../init/healthPaths.ts";
 import type { DisplayHealthKey, HealthKey, QemuHealthKey, ServiceHealthKey } from "../../init/healthSchema.ts";
-import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
+import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { CliError, EXIT } from "./args.ts";
-
-const missing = (e: unknown): boolean => e instanceof XenStoreError && e.code === "ENOENT";
+import { domainIds, isMissing, listOptional, readOptional } from "./xenstoreOptional.ts";
 
 /** Every leaf under `dir`, by path relative to it (`state`, `qemu/pid`, `boot-ms/mounts`). */
 export async function readTree(xs: XenStoreClient, dir: string, prefix = ""): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const children = await xs.directory(dir).catch((e) => (missing(e) ? [] : Promise.reject(e)));
+  const children = await listOptional(xs, dir);
   const parts = await Promise.all(
     children.map(async (child): Promise<[string, string, Map<string, string>]> => {
       const path = `${dir}/${child}`;
-      const [value, below] = await Promise.all([xs.readString(path).catch((e) => (missing(e) ? "" : Promise.reject(e))), readTree(xs, path, `${prefix}${child}/`)]);
+      const [value, below] = await Promise.all([readOptional(xs, path).then((v) => v ?? ""), readTree(xs, path, `${prefix}${child}/`)]);
       return [`${prefix}${child}`, value, below];
     }),
   );
@@ -118,8 +117,7 @@ export function healthView(domid: number, name: string, guest: number | null, ke
 /** Reads one stubdom; a domain that is not there, or reports no health, is exit 4. */
 export async function readStubdom(xs: XenStoreClient, domid: number, nowMs = Date.now()): Promise<HealthView> {
   const dom = `/local/domain/${domid}`;
-  const opt = (p: string): Promise<string | undefined> => xs.readString(p).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
-  const [exists, name, target, state] = await Promise.all([opt(dom), opt(`${dom}/name`), opt(`${dom}/target`), opt(`${healthDir(domid)}/state`)]);
+  const [exists, name, target, state] = await Promise.all([dom, `${dom}/name`, `${dom}/target`, `${healthDir(domid)}/state`].map((p) => readOptional(xs, p)));
   if (exists === undefined) throw new CliError(`no domain ${domid}: ${dom} does not exist`, EXIT.noStubdom);
   if (state === undefined) throw new CliError(`domain ${domid} reports no stubdom health: ${healthDir(domid)}/state does not exist`, EXIT.noStubdom);
   return healthView(domid, name ?? "", num(target), await readTree(xs, healthDir(domid)), nowMs);
@@ -127,8 +125,8 @@ export async function readStubdom(xs: XenStoreClient, domid: number, nowMs = Dat
 
 /** Every domain with a health `state` key, in domid order. */
 export async function listStubdoms(xs: XenStoreClient): Promise<number[]> {
-  const ids = (await xs.directory("/local/domain").catch((e) => (missing(e) ? [] : Promise.reject(e)))).filter((d) => /^[0-9]+$/.test(d)).map(Number);
-  const has = await Promise.all(ids.map((d) => xs.read(`${healthDir(d)}/state`).then(() => true, (e) => (missing(e) ? false : Promise.reject(e)))));
+  const ids = await domainIds(xs);
+  const has = await Promise.all(ids.map((d) => xs.read(`${healthDir(d)}/state`).then(() => true, (e) => (isMissing(e) ? false : Promise.reject(e)))));
   return ids.filter((_, i) => has[i]).sort((a, b) => a - b);
 }
 

@@ -1,8 +1,9 @@
 // Which stubdom a command means. An admin names a stubdom as xl does (its domain id or its name,
 // `<guest>-dm`) or by the guest it serves; libxl links the two with the guest's
 // image/device-model-domid and the stubdom's target.
-import { XenStoreError, type XenStoreClient } from "../../runtime/xenstore/client.ts";
+import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { CliError, DOMID_LIMIT, EXIT, usageError } from "./args.ts";
+import { domainIds, isMissing, readOptional } from "./xenstoreOptional.ts";
 
 export type StubdomRef = { domid: number } | { name: string };
 
@@ -20,15 +21,10 @@ export function parseStubdomRef(text: string): StubdomRef {
   return { name: text };
 }
 
-const missing = (e: unknown): boolean => e instanceof XenStoreError && e.code === "ENOENT";
-
-/** A key's value, or undefined when it does not exist; any other refusal is the caller's. */
-export const readOptional = (xs: XenStoreClient, path: string): Promise<string | undefined> => xs.readString(path).catch((e) => (missing(e) ? undefined : Promise.reject(e)));
-
 /** Exit 4, naming the path, unless domain `id` is in XenStore. */
 export async function requireDomain(xs: XenStoreClient, id: number): Promise<void> {
   const dom = `/local/domain/${id}`;
-  await xs.read(dom).catch((e) => Promise.reject(missing(e) ? new CliError(`no domain ${id}: ${dom} does not exist`, EXIT.noStubdom) : e));
+  await xs.read(dom).catch((e) => Promise.reject(isMissing(e) ? new CliError(`no domain ${id}: ${dom} does not exist`, EXIT.noStubdom) : e));
 }
 
 /** Pure: the stubdom a name means, given every domain's name and device-model-domid. */
@@ -42,9 +38,8 @@ export function stubdomByName(name: string, domains: readonly { domid: number; n
 /** The stubdom's domain id; a name nobody has is exit 4. */
 export async function resolveStubdom(xs: XenStoreClient, ref: StubdomRef): Promise<number> {
   if ("domid" in ref) return ref.domid;
-  const ids = (await xs.directory("/local/domain").catch((e) => (missing(e) ? [] : Promise.reject(e)))).filter((d) => /^[0-9]+$/.test(d)).map(Number);
   const domains = await Promise.all(
-    ids.map(async (domid) => {
+    (await domainIds(xs)).map(async (domid) => {
       const [name, deviceModel] = await Promise.all([readOptional(xs, `/local/domain/${domid}/name`), readOptional(xs, `/local/domain/${domid}/image/device-model-domid`)]);
       return { domid, name, deviceModel };
     }),
