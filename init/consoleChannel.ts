@@ -99,16 +99,18 @@ export class ConsoleChannel {
 
   private logSession(peer: ByteStream, done: (s: Session) => void): Session {
     const { log } = this.d;
+    /** A dom0 that does not read loses what it is sent, never the supervisor's time. */
+    const send = (bytes: Uint8Array): void => {
+      try {
+        peer.write(bytes);
+      } catch {
+        return;
+      }
+    };
     for (const line of log.recent()) peer.write(crlf(line));
     let told = false;
     let ended = false;
-    const stopListening = log.listen((line) => {
-      try {
-        peer.write(crlf(line));
-      } catch {
-        // A dom0 that does not read loses lines, never the supervisor's time.
-      }
-    });
+    const stopListening = log.listen((line) => send(crlf(line)));
     const session: Session = {
       kind: "log",
       end: (why) => {
@@ -123,11 +125,7 @@ export class ConsoleChannel {
     peer.onData(() => {
       if (told) return;
       told = true;
-      try {
-        peer.write(encodeUtf8(TYPING_REFUSED));
-      } catch {
-        // As above.
-      }
+      send(encodeUtf8(TYPING_REFUSED));
     });
     peer.onClose((why) => session.end(why));
     return session;
