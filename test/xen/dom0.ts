@@ -61,6 +61,23 @@ export class Dom0 {
     return r.rc === 0 && Number.isFinite(ms) ? ms : undefined;
   }
 
+  /**
+   * One line on what dom0 and Xen are busy with: the domains that exist (with their CPU seconds),
+   * the load and the busiest processes. Logged before a long part, so a slow one can be told apart
+   * from a bed still busy with an earlier part.
+   */
+  async activity(): Promise<string> {
+    const r = await this.agent.run(
+      [
+        `echo "domains: $(xl list | awk 'NR > 1 { printf "%s(%s) %ss; ", $1, $2, $6 }')"`,
+        `echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"`,
+        `echo "busiest: $(ps -eo pcpu=,comm= --sort=-pcpu | head -3 | tr -s ' ' | tr '\n' ';')"`,
+      ].join("\n"),
+      20,
+    );
+    return r.out.trim().replace(/\n/g, " | ");
+  }
+
   /** A file's text, or "" when it does not exist. */
   async read(path: string): Promise<string> {
     return (await this.agent.run(`cat ${q(path)} 2>/dev/null`, 30)).out;

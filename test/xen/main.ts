@@ -15,7 +15,6 @@
 //   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
 //                          remaining checks still run (default 192; 0 = no second run)
 //   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
-//   XEN_TEST_CDROM=1       also run xl cd-insert / cd-eject on 4.20 (test/xen/cdromChange.ts says why not by default)
 //   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, admin, screen, moves, linux, hosts), and leave
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -267,7 +266,7 @@ async function runRelease(r: ReleaseRun): Promise<XenRunSummary> {
     if (served) checks.fail("dom0 serves the Linux guest (bridges, DHCP, TFTP, HTTP)", served);
     else if (part("linux")) {
       for (const dm of ["stubdom", "dom0"] as const) {
-        say(`Linux guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}`);
+        say(`Linux guest: device model ${dm === "stubdom" ? "in our stubdom" : "in dom0"}; the bed before it: ${await dom0.activity()}`);
         linuxGuests.push(await runLinuxGuest(dom0, checks, dm, files, runDir, release));
       }
     }
