@@ -4,6 +4,7 @@ import { healthDir } from "../../init/healthPaths.ts";
 import type { DisplayHealthKey, HealthKey, QemuHealthKey, ServiceHealthKey } from "../../init/healthSchema.ts";
 import type { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { CliError, EXIT } from "./args.ts";
+import { requireDomain } from "./stubdomRef.ts";
 import { domainIds, isMissing, listOptional, readOptional } from "./xenstoreOptional.ts";
 
 /** Every leaf under `dir`, by path relative to it (`state`, `qemu/pid`, `boot-ms/mounts`). */
@@ -116,9 +117,9 @@ export function healthView(domid: number, name: string, guest: number | null, ke
 
 /** Reads one stubdom; a domain that is not there, or reports no health, is exit 4. */
 export async function readStubdom(xs: XenStoreClient, domid: number, nowMs = Date.now()): Promise<HealthView> {
+  await requireDomain(xs, domid);
   const dom = `/local/domain/${domid}`;
-  const [exists, name, target, state] = await Promise.all([dom, `${dom}/name`, `${dom}/target`, `${healthDir(domid)}/state`].map((p) => readOptional(xs, p)));
-  if (exists === undefined) throw new CliError(`no domain ${domid}: ${dom} does not exist`, EXIT.noStubdom);
+  const [name, target, state] = await Promise.all([`${dom}/name`, `${dom}/target`, `${healthDir(domid)}/state`].map((p) => readOptional(xs, p)));
   if (state === undefined) throw new CliError(`domain ${domid} reports no stubdom health: ${healthDir(domid)}/state does not exist`, EXIT.noStubdom);
   return healthView(domid, name ?? "", num(target), await readTree(xs, healthDir(domid)), nowMs);
 }
