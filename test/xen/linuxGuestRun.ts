@@ -17,7 +17,7 @@ import { healthDir } from "../../init/healthPaths.ts";
 
 export const GUEST_SH = "/mnt/bed/guest-sh";
 /**
- * iPXE over the emulated e1000, Debian's kernel and two DHCP leases, all under TCG: 95 to 270 s
+ * iPXE over the emulated e1000, Debian's kernel and two DHCP leases, all under TCG: 58 to 297 s
  * measured on this kind of machine with the same images, depending on the machine's day.
  */
 const READY_S = 480;

@@ -45,7 +45,7 @@ import { xenResultsSection, XEN_RESULTS_HEADING, type XenRunSummary } from "./re
 
 const RUN_DIR = "build/test-xen";
 const SHARE = join(RUN_DIR, "share");
-/** A bound on one bed's life; with the releases side by side, 4.20's run takes about 25 min. */
+/** A bound on one bed's life; with the releases side by side, 4.20's run took 23 to 36 min on this kind of machine. */
 const VM_LIMIT_MS = 50 * 60_000;
 /** The moved guests beat about once a second, so the gap in their heartbeat shows a move's downtime. */
 const FAST_BEAT_TICKS = 18;
