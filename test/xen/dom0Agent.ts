@@ -20,6 +20,15 @@ const HOST_SLACK_MS = 15_000;
  * late; the run goes on with it, and the note says how late, in dom0's clock and the host's.
  */
 const LATE_GRACE_MS = 120_000;
+/**
+ * How often the host writes an empty line while it waits for an answer. Three runs saw a request
+ * hang for minutes. In the one with timestamps (CI at aab9aec, Xen 4.17) neither dom0's `timeout`
+ * nor the agent's watchdog fired; both, and the answer, came the moment the host gave up and wrote
+ * `quit` to this port. So the bed slept with no timer due until a device interrupted it (an idle Xen
+ * under TCG missing its timer). The agent skips empty lines; dom0 says "stalled" on its console
+ * (dom0-init.sh) when a stall still gets through.
+ */
+const KICK_MS = 5_000;
 
 export class Dom0Agent {
   private text = "";
@@ -82,13 +91,14 @@ export class Dom0Agent {
     const end = new RegExp(`\\n@@end ${id} (\\d+) (\\d+)\\n`, "g");
     const bound = seconds * 1000 + HOST_SLACK_MS;
     const sent = Date.now();
+    const kick = setInterval(() => this.socket.write("\n"), KICK_MS);
     const m = await this.waitFor(end, from, bound, `request ${id}`).catch(async (e: unknown) => {
       if (!(e instanceof TimeoutError)) throw e;
       const late = await this.waitFor(end, from, LATE_GRACE_MS, `request ${id} within ${(bound / 1000).toFixed(0)} s, nor in the ${LATE_GRACE_MS / 1000} s after`);
       const firstLine = script.trimStart().split("\n")[0]!.slice(0, 120);
       this.onLate?.(`dom0 answered request ${id} late, after ${((Date.now() - sent) / 1000).toFixed(1)} s against a bound of ${(bound / 1000).toFixed(0)} s (dom0's clock: ${(Number(late[2]) / 1000).toFixed(1)} s, exit ${late[1]}): ${firstLine}`);
       return late;
-    });
+    }).finally(() => clearInterval(kick));
     const out = this.text.slice(from, m.index);
     return { rc: Number(m[1]), out, ms: Number(m[2]) };
   }

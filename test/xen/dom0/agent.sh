@@ -5,10 +5,12 @@
 # A request still running 20 s after its bound (so `timeout -k 5` could not end it: a process in
 # uninterruptible sleep) leaves the blocked tasks' stacks and a process list on dom0's console,
 # which is the bed's serial.log.
+# An empty line is the host's nudge while it waits (Dom0Agent's KICK_MS): it only wakes the bed.
 exec 3<>"$1"
 exec <&3 >&3 2>&3
 echo "@@ready"
 while IFS=' ' read -r id secs script; do
+  [ -z "$id" ] && continue
   [ "$id" = quit ] && break
   t0=$(date +%s%N)
   printf '%s' "$script" | base64 -d >/tmp/request-"$id".sh
