@@ -12,7 +12,7 @@ import { cleanUp, diagnose, saveLogs } from "./guestRun.ts";
 import { GUEST_LINKS, CONTROL_LINKS, PAYLOAD_BYTES, type GuestLink } from "./guestNetwork.ts";
 import { cdromChecks, cdromDrive, removeDiscs, stageDiscs } from "./cdromChange.ts";
 import { KILL_COMMAND, KILLABLE_SETTING, setRestart } from "./qemuRestart.ts";
-import { stubdomLines } from "./xlConfig.ts";
+import { linuxGuestLines, stubdomLines } from "./xlConfig.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 
 export const GUEST_SH = "/mnt/bed/guest-sh";
@@ -51,7 +51,7 @@ export interface LinuxFigures {
 
 type Check = (what: string, ok: boolean, detail: string) => boolean;
 /** The guest's clock in ms: busybox date has no %N, /proc/uptime counts hundredths. */
-const GUEST_NOW_MS = "$(awk '{ printf \"%d\", $1 * 1000 }' /proc/uptime)";
+export const GUEST_NOW_MS = "$(awk '{ printf \"%d\", $1 * 1000 }' /proc/uptime)";
 
 function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], loop: string, files: LinuxGuestFiles, release: string): string {
   return [
@@ -61,13 +61,7 @@ function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], 
     `vcpus = 1`,
     `vif = [ ${links.map((l) => `"mac=${l.mac},bridge=${l.bridge},model=e1000,devid=${l.devid}"`).join(", ")} ]`,
     `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img", ${cdromDrive(g, release)} ]`,
-    `serial = [ "pty", "file:/tmp/${g}-serial.log" ]`,
-    `boot = "n"`,
-    `vga = "none"`,
-    `vnc = 0`,
-    `on_poweroff = "destroy"`,
-    `on_crash = "destroy"`,
-    `device_model_version = "qemu-xen"`,
+    ...linuxGuestLines(g),
     ...(dm === "stubdom" ? [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: `${files.cmdline} ${KILLABLE_SETTING}` }).slice(1), "stubdomain_memory = 64"] : []),
     "",
   ].join("\n");

@@ -33,8 +33,8 @@ import { Dom0 } from "./dom0.ts";
 import { clockSkew, corruptRestore, runMove, type FastGuestFiles, type MoveFigures, type MovePlan, type SecondHost } from "./guestMoves.ts";
 import { serveGuests } from "./guestNetwork.ts";
 import { runGuest, type GuestFigures, type GuestPlan } from "./guestRun.ts";
-import { linuxGuest } from "./linuxGuest.ts";
 import { runLinuxGuest, type LinuxFigures } from "./linuxGuestRun.ts";
+import { BED_SHARE, stageLinuxGuest, stageStubdomImage } from "./stage.ts";
 import { screenGuestDisk } from "./screenGuest.ts";
 import { runScreenGuest, type ScreenFigures, type ScreenReference } from "./screenRun.ts";
 import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
@@ -99,24 +99,12 @@ function stageGuests(): void {
   writeFileSync(join(SHARE, "guest.img"), heartbeatGuestDisk());
   writeFileSync(join(SHARE, "guest-fast.img"), heartbeatGuestDisk(FAST_BEAT_TICKS));
   writeFileSync(join(SHARE, "screen.img"), screenGuestDisk());
-  const linux = linuxGuest(log);
-  writeFileSync(join(SHARE, "vmlinuz"), linux.vmlinuz);
-  writeFileSync(join(SHARE, "initrd.gz"), linux.initrd);
-  copyFileSync("test/xen/dom0/guest-sh.sh", join(SHARE, "guest-sh"));
+  stageLinuxGuest(SHARE, log);
 }
 
 /** The release's stubdom image under /mnt/bed/xen-<release>/, as /usr/lib/xen-<release>/boot/ holds it on a host. */
 function stageImages(release: BedRelease): FastGuestFiles {
-  const images = releaseImages(release);
-  for (const f of [images.kernel, images.rootfs]) {
-    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsx host/image/build.ts\` first`);
-  }
-  const dir = `xen-${release}`;
-  mkdirSync(join(SHARE, dir), { recursive: true });
-  copyFileSync(images.kernel, join(SHARE, dir, "qemu-stubdom-linux-kernel"));
-  copyFileSync(images.rootfs, join(SHARE, dir, "qemu-stubdom-linux-rootfs"));
-  const at = `/mnt/bed/${dir}`;
-  return { kernel: `${at}/qemu-stubdom-linux-kernel`, rootfs: `${at}/qemu-stubdom-linux-rootfs`, disk: "/mnt/bed/guest.img", fastDisk: "/mnt/bed/guest-fast.img", cmdline };
+  return { ...stageStubdomImage(SHARE, release), disk: `${BED_SHARE}/guest.img`, fastDisk: `${BED_SHARE}/guest-fast.img`, cmdline };
 }
 
 /** Our Debian package for each release, and a higher version of it for the upgrade, under /mnt/bed/deb*. */

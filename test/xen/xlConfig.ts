@@ -29,6 +29,19 @@ export function stubdomLines(s: Pick<GuestSpec, "stubdomKernel" | "stubdomRootfs
   ];
 }
 
+/** The Linux guest's own lines (test:xen and the seeds' bench): iPXE boot, ttyS0 a pty, ttyS1 a file, no screen. */
+export function linuxGuestLines(name: string): string[] {
+  return [
+    `serial = [ "pty", "file:/tmp/${name}-serial.log" ]`,
+    `boot = "n"`,
+    `vga = "none"`,
+    `vnc = 0`,
+    `on_poweroff = "destroy"`,
+    `on_crash = "destroy"`,
+    `device_model_version = "qemu-xen"`,
+  ];
+}
+
 export function xlConfig(s: GuestSpec): string {
   return [
     `name = "${s.name}"`,
