@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one run, one machine; rewrites their sections of bench/RESULTS.md.
-//   node --import tsx bench/run.ts [--only build,boot,memory,restart,runtime,xenstore] [--boots N]
+//   node --import tsx bench/run.ts [--only build,boot,memory,restart,runtime,xenstore,xen] [--boots N]
 //                                  [--restarts N] [--no-write]
 // build    `host/image/build.ts`: the images and their "## Image sizes" section (sizes by group, both flavours);
 //          then the same default build into build/bench/stubdom, which the benches below boot
@@ -8,6 +8,8 @@
 // restart  kill -9 of QEMU to the new QEMU, native harness                   -> "## Restart"
 // runtime  bench/runtime/run.ts                                               -> "## Runtime"
 // xenstore bench/xenstore/run.ts, when it exists                              -> "## XenStore"
+// xen      bench/xen/run.ts: the seeds' table on each real-Xen bed, stubdom
+//          against QEMU in dom0 (about 30 min; needs build's images)          -> "## Real Xen: the seeds' table"
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -24,7 +26,7 @@ import { measureRestarts, RESTART_CONFIG, type RestartSample } from "./restart/r
 import { stats } from "./runtime/measure.ts";
 
 const RESULTS = "bench/RESULTS.md";
-const STEPS = ["build", "boot", "memory", "restart", "runtime", "xenstore"] as const;
+const STEPS = ["build", "boot", "memory", "restart", "runtime", "xenstore", "xen"] as const;
 type Step = (typeof STEPS)[number];
 /** The dev VM's memory for the boot bench: dev mode's default. */
 const BOOT_MEMORY_MIB = 512;
@@ -168,5 +170,6 @@ if (wants("xenstore")) {
   if (existsSync("bench/xenstore/run.ts")) child("bench/xenstore/run.ts");
   else log("bench/xenstore/run.ts does not exist yet: the XenStore section is left as it is");
 }
+if (wants("xen")) child("bench/xen/run.ts");
 // The native harness leaves its unpacked root for process exit to remove; nothing else should keep us.
 process.exit(failed ? 1 : 0);

@@ -1,0 +1,128 @@
+// The seeds' table on the real-Xen bed (issue 21): what the 2012 "Linux based stub-domain" talk
+// measured, our stubdom against QEMU in dom0, in one run on each Xen release's bed, side by side
+// (one core each, as in test:xen). For each device model, alternating which goes first:
+//   --startups N  creates timed and destroyed at once (default 4), for the startup and its breakdown
+//   --rounds N    full samples (default 3): boot until the guest answers ping, HTTP each way, disk
+//   --releases    e.g. 4.17 (default every release with a bed)
+//   --stubdom-memory MiB   stubdomain_memory (default: libxl's)
+//   --no-write    print the section, leave bench/RESULTS.md alone
+// Run by `npm run bench -- --only xen`, or alone: node --import tsx bench/xen/run.ts.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { replaceSection } from "../../rootfs/sizeReport.ts";
+import { BED_RELEASES, ensureBed, isBedRelease, type BedRelease } from "../../test/xen/bedBuild.ts";
+import { lockBed } from "../../test/xen/bedLock.ts";
+import { BedVm } from "../../test/xen/bedVm.ts";
+import { Dom0 } from "../../test/xen/dom0.ts";
+import { serveGuests } from "../../test/xen/guestNetwork.ts";
+import { BED_SHARE, stageLinuxGuest, stageStubdomImage } from "../../test/xen/stage.ts";
+import { machineLine } from "../machine.ts";
+import { fullSample, prepareBed, startupSample, type DeviceModel, type SeedsGuest } from "./seedsRound.ts";
+import { SEEDS_HEADING, seedsSection, type SeedsRelease, type SeedsSamples } from "./seedsReport.ts";
+
+const RESULTS = "bench/RESULTS.md";
+const RUN_DIR = "build/bench/xen";
+const SHARE = join(RUN_DIR, "share");
+const DOM0_READY_MS = 180_000;
+/** A bed's whole life: full samples take up to about 8 min each under TCG. */
+const VM_LIMIT_MS = 90 * 60_000;
+
+const { values } = parseArgs({
+  options: {
+    startups: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
+    releases: { type: "string", default: BED_RELEASES.join(",") },
+    "stubdom-memory": { type: "string" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const startups = Number(values.startups);
+const rounds = Number(values.rounds);
+const stubdomMemory = values["stubdom-memory"] === undefined ? undefined : Number(values["stubdom-memory"]);
+const releases = values.releases.split(",").filter(Boolean);
+for (const r of releases) if (!isBedRelease(r)) throw new Error(`--releases: no bed for ${r}; known: ${BED_RELEASES.join(", ")}`);
+
+const t0 = Date.now();
+const log = (line: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)} s] ${line}`);
+
+/** Stubdom first in even turns, dom0 first in odd ones: a drift in the machine hits both alike. */
+const order = (turn: number): DeviceModel[] => (turn % 2 === 0 ? ["stubdom", "dom0"] : ["dom0", "stubdom"]);
+
+async function runRelease(release: BedRelease): Promise<SeedsRelease> {
+  const say = (line: string): void => log(`[${release}] ${line}`);
+  const bed = ensureBed(release, say);
+  const guest: SeedsGuest = { ...stageStubdomImage(SHARE, release), cmdline: "console=hvc0", stubdomMemory };
+  const runDir = join(RUN_DIR, `xen-${release}`);
+  mkdirSync(runDir, { recursive: true });
+  const vm = await BedVm.boot({ bed, share: SHARE, runDir, limitMs: VM_LIMIT_MS });
+  process.on("exit", () => vm.kill());
+  vm.agent.onLate = say;
+  vm.serial.onLine((line) => {
+    if (/^xenbed dom0/.test(line)) say(line);
+  });
+  const samples: Record<DeviceModel, SeedsSamples> = { stubdom: { startups: [], full: [], failures: [] }, dom0: { startups: [], full: [], failures: [] } };
+  try {
+    await vm.agent.ready(DOM0_READY_MS);
+    const dom0 = new Dom0(vm.agent);
+    const served = await serveGuests(dom0, BED_SHARE);
+    if (served !== undefined) throw new Error(`dom0 could not serve the guest: ${served}`);
+    const loop = await prepareBed(dom0);
+    const attempt = async <T>(dm: DeviceModel, what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await fn();
+      } catch (e) {
+        const said = `${what}: ${(e as Error).message}`;
+        samples[dm].failures.push(said);
+        say(`${dm}: ${said}`);
+        return undefined;
+      }
+    };
+    for (let i = 0; i < startups; i++) {
+      for (const dm of order(i)) {
+        const s = await attempt(dm, `startup ${i + 1}`, () => startupSample(dom0, dm, loop, guest));
+        if (s) samples[dm].startups.push(s);
+        if (s) say(`${dm}: startup ${i + 1}: xl create ${(s.createMs / 1000).toFixed(1)} s`);
+      }
+    }
+    for (let i = 0; i < rounds; i++) {
+      for (const dm of order(i)) {
+        const s = await attempt(dm, `full sample ${i + 1}`, () => fullSample(dom0, dm, loop, guest));
+        if (!s) continue;
+        samples[dm].full.push(s);
+        samples[dm].startups.push(s);
+        const f = (n: number | undefined, d = 2): string => (n === undefined ? "?" : n.toFixed(d));
+        say(`${dm}: sample ${i + 1}: xl create ${f(s.createMs / 1000, 1)} s, answers ${f((s.answersMs ?? NaN) / 1000, 1)} s, down ${f(s.downMiBs)} up ${f(s.upMiBs)} MiB/s, disk read ${f(s.diskReadMiBs)} write ${f(s.diskWriteMiBs)} MiB/s`);
+      }
+    }
+  } finally {
+    await vm.poweroff(60_000);
+  }
+  const v = bed.versions;
+  const versions = [`xen-hypervisor-${release}-amd64`, "qemu-system-xen", bed.dom0KernelPackage].map((p) => `${p} ${v[p] ?? "?"}`).join(", ");
+  return { release, versions, stubdomMemory: stubdomMemory === undefined ? "libxl's default stubdomain_memory" : `stubdomain_memory=${stubdomMemory}`, samples };
+}
+
+async function main(): Promise<void> {
+  const unlock = await lockBed(log);
+  try {
+    rmSync(SHARE, { recursive: true, force: true });
+    mkdirSync(SHARE, { recursive: true });
+    stageLinuxGuest(SHARE, log);
+    const results = await Promise.all(releases.map((r) => runRelease(r as BedRelease)));
+    const how = `on each release's bed (Xen under QEMU TCG, as in test:xen), the Linux guest of test:xen (1 GiB, one e1000 NIC, one phy disk on a dom0 loop device, iPXE boot), ${startups} startup-only creates and ${rounds} full samples per device model, alternating which goes first. Times are dom0's clock around \`xl create\` (milestones from a XenStore watch) and the guest's clock around each transfer.`;
+    const section = seedsSection({ date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", command: "npm run bench -- --only xen", machine: machineLine() }, results, how);
+    console.log(`\n${section}`);
+    if (!values["no-write"]) {
+      const text = replaceSection(existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "", SEEDS_HEADING, section);
+      writeFileSync(`${RESULTS}.tmp`, text);
+      renameSync(`${RESULTS}.tmp`, RESULTS);
+      log(`${RESULTS}: "${SEEDS_HEADING}" updated`);
+    }
+  } finally {
+    unlock();
+  }
+}
+
+await main();
+process.exit(0);
