@@ -24,9 +24,10 @@ const LATE_GRACE_MS = 120_000;
  * How often the host writes an empty line while it waits for an answer. Three runs saw a request
  * hang for minutes. In the one with timestamps (CI at aab9aec, Xen 4.17) neither dom0's `timeout`
  * nor the agent's watchdog fired; both, and the answer, came the moment the host gave up and wrote
- * `quit` to this port. So the bed slept with no timer due until a device interrupted it (an idle Xen
- * under TCG missing its timer). The agent skips empty lines; dom0 says "stalled" on its console
- * (dom0-init.sh) when a stall still gets through.
+ * `quit` to this port, as if the bed slept with no timer due until a device interrupted it. These
+ * writes are that interrupt, sooner. They are not a cure: in a seeds' bench run on 4.20 the bed still
+ * stopped for good with them going (its QEMU idle, the vCPU halted, this port's bytes unread). The
+ * agent skips empty lines; dom0 says "stalled" on its console (dom0-init.sh) when it wakes late.
  */
 const KICK_MS = 5_000;
 
