@@ -11,9 +11,8 @@
 // xen      bench/xen/run.ts: the seeds' table on each real-Xen bed, stubdom
 //          against QEMU in dom0 (about 30 min; needs build's images)          -> "## Real Xen: the seeds' table"
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { replaceSection } from "../rootfs/sizeReport.ts";
 import { BENCH_BUILD_DIR, buildBenchImages, type BenchImages } from "./boot/images.ts";
 import { measureBoot, type BootSample, type InitKind } from "./boot/devBoot.ts";
 import { initMemory } from "./boot/probe.ts";
@@ -24,8 +23,8 @@ import { minMemory, probeMemory, STEP_MIB, type MemoryProbe } from "./memory/min
 import { bootSection, HEADINGS, memorySection, restartSection, TARGETS, type MemoryData, type RunInfo } from "./report.ts";
 import { measureRestarts, RESTART_CONFIG, type RestartSample } from "./restart/restarts.ts";
 import { stats } from "./runtime/measure.ts";
+import { RESULTS, rewriteSections } from "./resultsFile.ts";
 
-const RESULTS = "bench/RESULTS.md";
 const STEPS = ["build", "boot", "memory", "restart", "runtime", "xenstore", "xen"] as const;
 type Step = (typeof STEPS)[number];
 /** The dev VM's memory for the boot bench: dev mode's default. */
@@ -137,11 +136,7 @@ async function restartBench(images: BenchImages): Promise<void> {
 
 function writeSections(): void {
   if (sections.size === 0 || values["no-write"]) return;
-  // Read late: the child benches (and other people) write their own sections of the same file.
-  let text = existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "";
-  for (const [heading, body] of sections) text = replaceSection(text, heading, body);
-  writeFileSync(`${RESULTS}.tmp`, text);
-  renameSync(`${RESULTS}.tmp`, RESULTS);
+  rewriteSections(sections);
   log(`${RESULTS}: ${[...sections.keys()].map((h) => `"${h}"`).join(", ")} updated`);
 }
 

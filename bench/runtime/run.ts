@@ -3,16 +3,15 @@
 // run, N runs alternating the two, min/median/max and ratios; then the real init's memory as PID 1
 // (when the dev rootfs is built). Writes the "## Runtime" section of bench/RESULTS.md, leaving the
 // other sections as they are.
-import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { bundleInit } from "../../init/bundle.ts";
 import { buildRuntime } from "../../runtime/build.ts";
-import { replaceSection } from "../../rootfs/sizeReport.ts";
+import { RESULTS, rewriteSections } from "../resultsFile.ts";
 import { initRssUnavailable, measureInit, type InitMemory } from "./initRss.ts";
 import { measureOnce, stats, type Sample, type Stats } from "./measure.ts";
 
-const RESULTS_FILE = "bench/RESULTS.md";
 const HEADING = "## Runtime";
 const BUNDLE = "build/bench/runtime/bench.mjs";
 const TARGET_BINARY = 1024 * 1024;
@@ -104,7 +103,6 @@ const lines = [
 const section = lines.join("\n");
 console.log(section);
 if (!values["no-write"]) {
-  const before = existsSync(RESULTS_FILE) ? readFileSync(RESULTS_FILE, "utf8") : "";
-  writeFileSync(RESULTS_FILE, replaceSection(before, HEADING, section));
-  console.log(`bench: ${RESULTS_FILE} "${HEADING}" updated`);
+  rewriteSections([[HEADING, section]]);
+  console.log(`bench: ${RESULTS} "${HEADING}" updated`);
 }

@@ -7,10 +7,9 @@
 //   --stubdom-memory MiB   stubdomain_memory (default: libxl's)
 //   --no-write    print the section, leave bench/RESULTS.md alone
 // Run by `npm run bench -- --only xen`, or alone: node --import tsx bench/xen/run.ts.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { replaceSection } from "../../rootfs/sizeReport.ts";
 import { BED_RELEASES, ensureBed, isBedRelease, type BedRelease } from "../../test/xen/bedBuild.ts";
 import { lockBed } from "../../test/xen/bedLock.ts";
 import { BedVm } from "../../test/xen/bedVm.ts";
@@ -18,10 +17,10 @@ import { Dom0 } from "../../test/xen/dom0.ts";
 import { serveGuests } from "../../test/xen/guestNetwork.ts";
 import { BED_SHARE, stageLinuxGuest, stageStubdomImage } from "../../test/xen/stage.ts";
 import { machineLine } from "../machine.ts";
+import { RESULTS, rewriteSections } from "../resultsFile.ts";
 import { fullSample, prepareBed, startupSample, type DeviceModel, type SeedsGuest } from "./seedsRound.ts";
 import { SEEDS_HEADING, seedsSection, type SeedsRelease, type SeedsSamples } from "./seedsReport.ts";
 
-const RESULTS = "bench/RESULTS.md";
 const RUN_DIR = "build/bench/xen";
 const SHARE = join(RUN_DIR, "share");
 const DOM0_READY_MS = 180_000;
@@ -114,9 +113,7 @@ async function main(): Promise<void> {
     const section = seedsSection({ date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", command: "npm run bench -- --only xen", machine: machineLine() }, results, how);
     console.log(`\n${section}`);
     if (!values["no-write"]) {
-      const text = replaceSection(existsSync(RESULTS) ? readFileSync(RESULTS, "utf8") : "", SEEDS_HEADING, section);
-      writeFileSync(`${RESULTS}.tmp`, text);
-      renameSync(`${RESULTS}.tmp`, RESULTS);
+      rewriteSections([[SEEDS_HEADING, section]]);
       log(`${RESULTS}: "${SEEDS_HEADING}" updated`);
     }
   } finally {

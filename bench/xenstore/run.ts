@@ -3,7 +3,7 @@
 // with Debian's libxenstore), side by side; written to the "XenStore" section of bench/RESULTS.md.
 //   npx tsx bench/xenstore/run.ts [--count N] [--results FILE]
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,7 +11,7 @@ import { XenStoreClient } from "../../runtime/xenstore/client.ts";
 import { connectUnix } from "../../runtime/xenstore/socketTransport.ts";
 import { cacheEntry, inputHash } from "../../buildkit/cache.ts";
 import { xenDev } from "../../test/support/xenTools.ts";
-import { replaceSection } from "../../rootfs/sizeReport.ts";
+import { rewriteSections } from "../resultsFile.ts";
 
 const HEADING = "## XenStore";
 const SOURCE = join(import.meta.dirname, "xsbench.c");
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       "",
     ].join("\n");
     const file = values.results!;
-    writeFileSync(file, replaceSection(existsSync(file) ? readFileSync(file, "utf8") : "", HEADING, section));
+    rewriteSections([[HEADING, section]], file);
     console.log(section);
   } finally {
     stop();
