@@ -80,8 +80,9 @@ async function runRelease(release: BedRelease): Promise<SeedsRelease> {
     for (let i = 0; i < startups; i++) {
       for (const dm of order(i)) {
         const s = await attempt(dm, `startup ${i + 1}`, () => startupSample(dom0, dm, loop, guest));
-        if (s) samples[dm].startups.push(s);
-        if (s) say(`${dm}: startup ${i + 1}: xl create ${(s.createMs / 1000).toFixed(1)} s`);
+        if (!s) continue;
+        samples[dm].startups.push(s);
+        say(`${dm}: startup ${i + 1}: xl create ${(s.createMs / 1000).toFixed(1)} s`);
       }
     }
     for (let i = 0; i < rounds; i++) {
