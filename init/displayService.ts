@@ -11,7 +11,7 @@ import { Service } from "./service.ts";
 import { defaultPolicy } from "./serviceMachine.ts";
 
 /** The bridge's bundle, run by the runtime that runs the init. */
-export const DISPLAY_BUNDLE = "/lib/stubdom/display.js";
+export const DISPLAY_BUNDLE = "/lib/stubdom/display.jsbc";
 export const VNC_SOCKET = "/run/display/vnc.sock";
 
 export class DisplayService {

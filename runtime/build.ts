@@ -1,5 +1,6 @@
 // Builds build/runtime/stubjs: QuickJS 2021-03-27 (from the pinned qjsc npm package) plus our host
-// and `sys` module (runtime/native/), one static musl binary. Objects and the binary are cached by
+// and `sys` module (runtime/native/), one static musl binary; and stubjsc (runtime/compiler/), which
+// links the same QuickJS objects to compile the bundles to stubjs's bytecode. Objects and the binary are cached by
 // input hash (buildkit/cache.ts), so an unchanged tree costs no compilation and editing one of our files
 // does not recompile quickjs.c.
 import { execFile } from "node:child_process";
@@ -12,6 +13,7 @@ import { cacheEntry, inputHash } from "../buildkit/cache.ts";
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const nativeDir = join(root, "runtime", "native");
+const compilerSource = join(root, "runtime", "compiler", "stubjsc.c");
 const quickjsDir = join(root, "node_modules", "qjsc", "deps", "quickjs_2021_03_27");
 
 const CC = "musl-gcc";
@@ -39,7 +41,7 @@ const headersIn = (dir: string): string[] =>
     .sort()
     .map((f) => join(dir, f));
 
-function units(compiler: string): Unit[] {
+function units(compiler: string): { quickjs: Unit[]; native: Unit[]; stubjsc: Unit } {
   const read = (paths: string[]) => paths.flatMap((p) => [basename(p), readFileSync(p)]);
   const quickjsHeaders = read(headersIn(quickjsDir));
   const nativeHeaders = read(headersIn(nativeDir));
@@ -48,12 +50,15 @@ function units(compiler: string): Unit[] {
     flags,
     hash: inputHash([compiler, ...flags, basename(source), readFileSync(source), ...headers]),
   });
+  const quickjs = QUICKJS_SOURCES.map((f) => unit(join(quickjsDir, f), QUICKJS_FLAGS, quickjsHeaders));
+  // stubjs runs only bytecode that stubjsc wrote from these very QuickJS objects (bytecode_file.h).
+  const quickjsId = inputHash(quickjs.map((u) => u.hash)).slice(0, 16);
+  const ours = [...NATIVE_FLAGS, `-DSTUBJS_QUICKJS_ID="${quickjsId}"`];
   const native = readdirSync(nativeDir)
     .filter((f) => f.endsWith(".c"))
     .sort()
-    .map((f) => unit(join(nativeDir, f), NATIVE_FLAGS, [...quickjsHeaders, ...nativeHeaders]));
-  const quickjs = QUICKJS_SOURCES.map((f) => unit(join(quickjsDir, f), QUICKJS_FLAGS, quickjsHeaders));
-  return [...quickjs, ...native];
+    .map((f) => unit(join(nativeDir, f), ours, [...quickjsHeaders, ...nativeHeaders]));
+  return { quickjs, native, stubjsc: unit(compilerSource, ours, [...quickjsHeaders, ...nativeHeaders]) };
 }
 
 /** The object file of one unit, compiled unless cached; compiler warnings are passed on. */
@@ -82,28 +87,52 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
   return results;
 }
 
-export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
-  const started = Date.now();
-  const out = isAbsolute(outDir) ? outDir : join(root, outDir);
-  const compiler = (await run(CC, ["--version"])).stdout;
+/** Links one binary from its units (compiled unless cached), cached by their hashes. */
+async function linkCached(kind: string, name: string, parts: Unit[]): Promise<{ path: string; hit: boolean }> {
   // Largest first, so quickjs.c (most of the time) starts at once on one core.
-  const all = units(compiler).sort((a, b) => statSync(b.source).size - statSync(a.source).size);
-  const entry = cacheEntry("runtime", inputHash([...LINK_FLAGS, ...LINK_LIBS, ...all.map((u) => u.hash)]));
-  const cached = join(entry.dir, "stubjs");
+  const sorted = [...parts].sort((a, b) => statSync(b.source).size - statSync(a.source).size);
+  const entry = cacheEntry(kind, inputHash([...LINK_FLAGS, ...LINK_LIBS, ...sorted.map((u) => u.hash)]));
+  const path = join(entry.dir, name);
   if (!entry.hit) {
-    const objects = await pool(all, JOBS, compile);
-    await run(CC, [...LINK_FLAGS, ...objects, ...LINK_LIBS, "-o", cached]);
+    const objects = await pool(sorted, JOBS, compile);
+    await run(CC, [...LINK_FLAGS, ...objects, ...LINK_LIBS, "-o", path]);
     writeFileSync(entry.stamp, "");
   }
+  return { path, hit: entry.hit };
+}
+
+/** Copies a cached binary into outDir, via rename: one still running from the previous build would
+ *  make a copy in place ETXTBSY. */
+function install(cached: string, outDir: string, name: string): string {
+  const out = isAbsolute(outDir) ? outDir : join(root, outDir);
   mkdirSync(out, { recursive: true });
-  const binary = join(out, "stubjs");
-  // Via rename: a stubjs still running from the previous build would make a copy in place ETXTBSY.
+  const binary = join(out, name);
   copyFileSync(cached, binary + ".tmp");
   renameSync(binary + ".tmp", binary);
+  return binary;
+}
+
+export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
+  const started = Date.now();
+  const u = units((await run(CC, ["--version"])).stdout);
+  const linked = await linkCached("runtime", "stubjs", [...u.quickjs, ...u.native]);
+  const binary = install(linked.path, outDir, "stubjs");
   const kib = Math.round(statSync(binary).size / 1024);
-  const how = entry.hit ? "cached" : `built in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const how = linked.hit ? "cached" : `built in ${((Date.now() - started) / 1000).toFixed(1)} s`;
   console.log(`runtime: ${relative(process.cwd(), binary) || binary} ${kib} KiB (${how})`);
   return binary;
+}
+
+/** The bytecode file stubjs runs as a module; its suffix is how stubjs tells it from source. */
+export const BYTECODE_SUFFIX = ".jsbc";
+
+/** Compiles an ES module bundle to stubjs's bytecode next to it (bundle.jsbc) and returns that path. */
+export async function compileBytecode(bundle: string, outDir = "build/runtime"): Promise<string> {
+  const u = units((await run(CC, ["--version"])).stdout);
+  const stubjsc = install((await linkCached("stubjsc", "stubjsc", [...u.quickjs, u.stubjsc])).path, outDir, "stubjsc");
+  const out = bundle.replace(/\.m?js$/, "") + BYTECODE_SUFFIX;
+  await run(stubjsc, [bundle, out, basename(bundle)]);
+  return out;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { outputsIn } from "../../host/image/build.ts";
+import { INIT_BUNDLE } from "../../host/image/flavours.ts";
 import { devQemu } from "../../qemu/devQemu.ts";
 import { imageFs } from "../../rootfs/closureFs.ts";
 import { compress } from "../../rootfs/compress.ts";
@@ -31,7 +32,7 @@ const XENSTORE_TOOLS = ["xenstore-read", "xenstore-list", "xenstore-exists", "xe
 /** Applets the baseline runs that the image may not link already. */
 const EXTRA_APPLETS = ["insmod", "mkdir", "mkfifo", "sort", "sed", "setsid", "sleep"] as const;
 /** Our init: stubjs and its bundle. */
-const OUR_INIT = ["init", "lib/stubdom/init.js"];
+const OUR_INIT = ["init", INIT_BUNDLE.slice(1)];
 
 export interface BenchImage {
   name: "ours" | "baseline" | "lean";

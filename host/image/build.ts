@@ -21,7 +21,7 @@ import { devQemu } from "../../qemu/devQemu.ts";
 import { XEN_QEMU_CHOICES, xenInputs, type XenInputs, type XenQemuChoice } from "../../qemu/xenInputs.ts";
 import { XEN_RELEASE_TABLE, XEN_RELEASES, type XenReleaseName } from "../../qemu/xenReleases.ts";
 import { demoGuestImage } from "../../qemu/demoGuest.ts";
-import { buildRuntime } from "../../runtime/build.ts";
+import { buildRuntime, compileBytecode } from "../../runtime/build.ts";
 import { bundleInit, DISPLAY_BUNDLE_OUT, DISPLAY_ENTRY } from "../../init/bundle.ts";
 import type { Compression } from "../../rootfs/compress.ts";
 import { devManifest, xenManifest } from "./flavours.ts";
@@ -112,10 +112,14 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
   log("step 1/5: runtime");
   const stubjs = await buildRuntime();
   log("step 2/5: init bundle");
-  const initBundle = await bundleInit();
-  log(`init: ${initBundle} ${statSync(initBundle).size} bytes`);
-  const displayBundle = await bundleInit(DISPLAY_BUNDLE_OUT, DISPLAY_ENTRY);
-  log(`display bridge: ${displayBundle} ${statSync(displayBundle).size} bytes`);
+  // The image carries the bundles as bytecode: stubjs then starts without parsing them.
+  const bytecodeOf = async (what: string, bundle: string): Promise<string> => {
+    const bytecode = await compileBytecode(bundle);
+    log(`${what}: ${bundle} ${statSync(bundle).size} bytes, as bytecode ${bytecode} ${statSync(bytecode).size} bytes`);
+    return bytecode;
+  };
+  const initBundle = await bytecodeOf("init", await bundleInit());
+  const displayBundle = await bytecodeOf("display bridge", await bundleInit(DISPLAY_BUNDLE_OUT, DISPLAY_ENTRY));
   log("step 3/5: kernel");
   const kernel = kernelChoice(o.kernel) === "minimal" ? await minimalKernel(log, { dev: true }) : debianKernel(log);
   copyFileSync(kernel.vmlinuz, out.kernel);

@@ -59,10 +59,13 @@ export function moduleItems(kernel: KernelBuild, wanted: readonly string[]): Man
   ];
 }
 
+/** Where stubjs as PID 1 finds the init (DEFAULT_INIT in runtime/native/stubjs.c): its bytecode. */
+export const INIT_BUNDLE = "/lib/stubdom/init.jsbc";
+
 function runtimeItems(inputs: FlavourInputs): ManifestItem[] {
   return [
     { kind: "host", image: "init", host: inputs.stubjs, group: "runtime+init", mode: 0o755, package: BUILD },
-    { kind: "host", image: "lib/stubdom/init.js", host: inputs.initBundle, group: "runtime+init", mode: 0o644, package: BUILD },
+    { kind: "host", image: INIT_BUNDLE.slice(1), host: inputs.initBundle, group: "runtime+init", mode: 0o644, package: BUILD },
     { kind: "host", image: DISPLAY_BUNDLE.slice(1), host: inputs.displayBundle, group: "runtime+init", mode: 0o644, package: BUILD },
   ];
 }

@@ -1,4 +1,5 @@
-// stubjs: runs one ES module with the std, os (quickjs-libc) and sys modules, then the event loop.
+// stubjs: runs one ES module (source, or bytecode from stubjsc) with the std, os (quickjs-libc) and
+// sys modules, then the event loop.
 // As PID 1 it ignores argv (the kernel passes stray cmdline words) and never returns.
 #include <errno.h>
 #include <signal.h>
@@ -7,10 +8,48 @@
 #include <string.h>
 #include <unistd.h>
 #include "quickjs-libc.h"
+#include "bytecode_file.h"
 #include "host.h"
 #include "sys.h"
 
-#define DEFAULT_INIT "/lib/stubdom/init.js"
+#define DEFAULT_INIT "/lib/stubdom/init.jsbc"
+#define BYTECODE_SUFFIX ".jsbc"
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The module in buf, compiled from source or read as bytecode (.jsbc, written by stubjsc from the
+ * same QuickJS build), resolved and ready to evaluate; JS_EXCEPTION on failure. */
+static JSValue module_from(JSContext *ctx, const uint8_t *buf, size_t len, const char *path)
+{
+    if (!has_suffix(path, BYTECODE_SUFFIX)) {
+        JSValue func = JS_Eval(ctx, (const char *)buf, len, path, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+        if (!JS_IsException(func) && js_module_set_import_meta(ctx, func, 1, 1) < 0) {
+            JS_FreeValue(ctx, func);
+            return JS_EXCEPTION;
+        }
+        return func;
+    }
+    const char *unfit = jsbc_check(buf, len);
+    if (unfit)
+        return JS_ThrowSyntaxError(ctx, "%s", unfit);
+    JSValue func = JS_ReadObject(ctx, buf + JSBC_HEADER_SIZE, len - JSBC_HEADER_SIZE, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(func))
+        return func;
+    if (JS_VALUE_GET_TAG(func) != JS_TAG_MODULE) {
+        JS_FreeValue(ctx, func);
+        return JS_ThrowTypeError(ctx, "the bytecode is not a module (stubjsc writes modules)");
+    }
+    /* The source's path is not in the image: import.meta.url is the module's name as compiled. */
+    if (JS_ResolveModule(ctx, func) < 0 || js_module_set_import_meta(ctx, func, 0, 1) < 0) {
+        JS_FreeValue(ctx, func);
+        return JS_EXCEPTION;
+    }
+    return func;
+}
 
 /* Loads and evaluates the module; -1 (already reported) on failure. */
 static int run_module(JSContext *ctx, const char *path)
@@ -21,16 +60,9 @@ static int run_module(JSContext *ctx, const char *path)
         fprintf(stderr, "stubjs: cannot read %s: %s\n", path, strerror(errno));
         return -1;
     }
-    JSValue func = JS_Eval(ctx, (char *)buf, len, path, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    JSValue func = module_from(ctx, buf, len, path);
     js_free(ctx, buf);
-    JSValue result = func;
-    if (JS_IsException(func)) {
-    } else if (js_module_set_import_meta(ctx, func, 1, 1) < 0) {
-        JS_FreeValue(ctx, func);
-        result = JS_EXCEPTION;
-    } else {
-        result = JS_EvalFunction(ctx, func); /* takes func */
-    }
+    JSValue result = JS_IsException(func) ? func : JS_EvalFunction(ctx, func); /* takes func */
     if (JS_IsException(result)) {
         JSValue e = JS_GetException(ctx);
         char what[4096];
@@ -68,7 +100,7 @@ int main(int argc, char **argv)
         argc = 1;
         argv = init_argv;
     } else if (argc < 2) {
-        fprintf(stderr, "usage: stubjs SCRIPT.js [args...]\n");
+        fprintf(stderr, "usage: stubjs SCRIPT.js|SCRIPT.jsbc [args...]\n");
         return 2;
     } else {
         argc--;

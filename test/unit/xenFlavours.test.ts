@@ -120,8 +120,8 @@ function chrootInputs(): FlavourInputs {
   put(`${layer}${LEAN_QEMU}`);
   return {
     stubjs: "/build/stubjs",
-    initBundle: "/build/init.js",
-    displayBundle: "/build/display.js",
+    initBundle: "/build/init.jsbc",
+    displayBundle: "/build/display.jsbc",
     kernel: { release: "stubdom", package: "linux-source-6.1", version: "1", vmlinuz: "/k", modulesDir: "/none", config: "/c", builtIn: true },
     xen: {
       release: XEN_RELEASE_TABLE["4.20"],
