@@ -17,7 +17,7 @@ import { announceLogConsole, INITIALISED, LOG_CONSOLE_DIR } from "./logConsoleSt
 import { mountAll } from "./mounts.ts";
 import { bridgeSteps, planBridges, type BridgePair } from "./network.ts";
 import { Reaper } from "./reaper.ts";
-import { runSteps } from "./helperProgram.ts";
+import { applyNetSteps } from "./netSteps.ts";
 import { startDeviceModel } from "./deviceModel.ts";
 import { Supervisor } from "./supervisor.ts";
 import { findXenStoreDevice, XENBUS_DEVICE } from "./xenstoreDevice.ts";
@@ -132,7 +132,7 @@ export async function boot(sys: Sys): Promise<void> {
     const plan = planBridges(tapNetdevs(guest.dmArgv), await readVifs(xs), readInterfaces(sys));
     if (plan.problems.length > 0) throw new Error(plan.problems.join("; "));
     pairs = plan.pairs;
-    for (const p of pairs) await runSteps(sys, reaper, bridgeSteps(p), consoles.logFd);
+    for (const p of pairs) applyNetSteps(sys, bridgeSteps(p));
     if (pairs.length) log.info(`network: ${pairs.map((p) => `${p.bridge} = ${p.pv} + ${p.tap}`).join(", ")}`);
   } catch (e) {
     return supervisor.fail(`setting up the network redirect failed: ${(e as Error).message}`);

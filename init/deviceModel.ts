@@ -11,7 +11,7 @@ import type { Config } from "./configSchema.ts";
 import { DeviceStateSave } from "./deviceState.ts";
 import { openDataConsoles } from "./devices.ts";
 import type { GuestConfig } from "./guestConfig.ts";
-import { runHelper, runSteps } from "./helperProgram.ts";
+import { applyNetSteps } from "./netSteps.ts";
 import { startLibxlQmpRelay } from "./libxlQmpRelay.ts";
 import type { Log } from "./log.ts";
 import { tapSteps, type BridgePair } from "./network.ts";
@@ -62,7 +62,11 @@ export async function startDeviceModel(c: DeviceModelContext): Promise<string | 
     return `opening the save/restore consoles failed: ${(e as Error).message}`;
   }
   // Before QEMU starts: the kernel log holds addresses that would undo KASLR for whoever reads it.
-  await runHelper(sys, reaper, ["dmesg", "-c"], -1).catch((e: Error) => log.warn(`clearing the kernel log: ${e.message}`));
+  try {
+    sys.klogClear();
+  } catch (e) {
+    log.warn(`clearing the kernel log: ${(e as Error).message}`);
+  }
 
   const qmpProxy = c.device === XENBUS_DEVICE ? image.qmpProxy : undefined;
   if (image.qmpProxy && !qmpProxy) log.info(`qmp-proxy: not started: libxl's QMP path is a vchan over Xen, and this XenStore channel (${c.device}) is not Xen's`);
@@ -88,10 +92,12 @@ export async function startDeviceModel(c: DeviceModelContext): Promise<string | 
     supervisor.startQemu(launcher, output, () => {
       if (display) supervisor.startDisplay(RUNTIME);
       for (const p of c.pairs) {
-        runSteps(sys, reaper, tapSteps(p), c.logFd).then(
-          () => log.info(`network: ${p.tap} attached to ${p.bridge}`),
-          (e: Error) => supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${e.message}`),
-        );
+        try {
+          applyNetSteps(sys, tapSteps(p));
+          log.info(`network: ${p.tap} attached to ${p.bridge}`);
+        } catch (e) {
+          supervisor.fail(`attaching QEMU's tap ${p.tap} to ${p.bridge} failed: ${(e as Error).message}`);
+        }
       }
     });
     if (c.device === XENBUS_DEVICE) {

@@ -71,25 +71,52 @@ export function planBridges(taps: readonly TapNetdev[], vifs: readonly Vif[], if
   return { pairs, problems };
 }
 
-/** A step of network setup: a busybox command, or a sysfs knob (busybox brctl has no stp/setfd). */
-export type NetStep = { run: string[] } | { write: string; value: string };
+/**
+ * A step of network setup, done by ioctl (netSteps.ts) as busybox's ip and brctl do it, without a
+ * process per step; or a sysfs knob (busybox brctl has no stp/setfd).
+ */
+export type NetStep =
+  | { op: "link"; dev: string; up: boolean }
+  | { op: "mac"; dev: string; mac: string }
+  | { op: "flush"; dev: string }
+  | { op: "addbr"; bridge: string }
+  | { op: "addif"; bridge: string; dev: string }
+  | { op: "write"; path: string; value: string };
+
+/** The step as the command an admin would type for it, for the log and for errors. */
+export function commandOf(s: NetStep): string {
+  switch (s.op) {
+    case "link":
+      return `ip link set dev ${s.dev} ${s.up ? "up" : "down"}`;
+    case "mac":
+      return `ip link set dev ${s.dev} address ${s.mac}`;
+    case "flush":
+      return `ip -4 addr flush dev ${s.dev}`;
+    case "addbr":
+      return `brctl addbr ${s.bridge}`;
+    case "addif":
+      return `brctl addif ${s.bridge} ${s.dev}`;
+    case "write":
+      return `echo ${s.value} > ${s.path}`;
+  }
+}
 
 /** Before QEMU starts: the bridge and the PV side. */
 export const bridgeSteps = (p: BridgePair): NetStep[] => [
-  { run: ["ip", "link", "set", "dev", p.pv, "down"] },
-  { run: ["ip", "link", "set", "dev", p.pv, "address", stubMac(p.devid, "pv")] },
-  { run: ["ip", "addr", "flush", "dev", p.pv] },
-  { run: ["brctl", "addbr", p.bridge] },
-  { write: `/sys/class/net/${p.bridge}/bridge/stp_state`, value: "0" },
-  { write: `/sys/class/net/${p.bridge}/bridge/forward_delay`, value: "0" },
-  { run: ["brctl", "addif", p.bridge, p.pv] },
-  { run: ["ip", "link", "set", "dev", p.pv, "up"] },
-  { run: ["ip", "link", "set", "dev", p.bridge, "up"] },
+  { op: "link", dev: p.pv, up: false },
+  { op: "mac", dev: p.pv, mac: stubMac(p.devid, "pv") },
+  { op: "flush", dev: p.pv },
+  { op: "addbr", bridge: p.bridge },
+  { op: "write", path: `/sys/class/net/${p.bridge}/bridge/stp_state`, value: "0" },
+  { op: "write", path: `/sys/class/net/${p.bridge}/bridge/forward_delay`, value: "0" },
+  { op: "addif", bridge: p.bridge, dev: p.pv },
+  { op: "link", dev: p.pv, up: true },
+  { op: "link", dev: p.bridge, up: true },
 ];
 
 /** After each QEMU start (QEMU creates its taps before it answers QMP): the tap side. */
 export const tapSteps = (p: BridgePair): NetStep[] => [
-  { run: ["ip", "link", "set", "dev", p.tap, "address", stubMac(p.devid, "tap")] },
-  { run: ["brctl", "addif", p.bridge, p.tap] },
-  { run: ["ip", "link", "set", "dev", p.tap, "up"] },
+  { op: "mac", dev: p.tap, mac: stubMac(p.devid, "tap") },
+  { op: "addif", bridge: p.bridge, dev: p.tap },
+  { op: "link", dev: p.tap, up: true },
 ];

@@ -54,7 +54,7 @@ export const baseItems: readonly ManifestItem[] = [
   ...["proc", "sys", "dev", "tmp", "run", "etc", "bin", "sbin", "usr/bin"].map((d): ManifestItem => ({ kind: "dir", image: d, mode: 0o755 })),
 ];
 
-/** busybox applets for the init's helpers, and for a person in the debug shell (`stubdomctl console`). */
+/** busybox applets for a person in the debug shell (`stubdomctl console`), and its shell. The init itself runs none. */
 export const BUSYBOX_APPLETS = [
   "sh", "ls", "cat", "ps", "ip", "brctl", "udhcpd", "dmesg", "mount", "kill", "free", "stty",
   "grep", "head", "tail", "less", "sleep", "tty", "hostname", "uptime", "top", "df", "du", "find", "vi",

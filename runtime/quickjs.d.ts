@@ -172,6 +172,13 @@ declare module "qjs:sys" {
   /** Loads a kernel module file (finit_module). */
   export function finitModule(path: string, params?: string): void;
   export function sethostname(name: string): void;
+  /** klogctl(SYSLOG_ACTION_CLEAR). */
+  export function klogClear(): void;
+  export function linkUp(dev: string, up: boolean): void;
+  export function linkSetMac(dev: string, mac: string): void;
+  export function linkClearIpv4(dev: string): void;
+  export function bridgeCreate(name: string): void;
+  export function bridgeAddPort(bridge: string, dev: string): void;
   /** Monotonic milliseconds. */
   export function now(): number;
 

@@ -48,6 +48,18 @@ export interface Sys {
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   loadModule(path: string, params: string): void;
   sethostname(name: string): void;
+  /** Empties the kernel's log buffer (klogctl SYSLOG_ACTION_CLEAR), as `dmesg -c` without the reading. */
+  klogClear(): void;
+  /** An interface's IFF_UP (`ip link set dev DEV up|down`). */
+  linkUp(dev: string, up: boolean): void;
+  /** `ip link set dev DEV address aa:bb:cc:dd:ee:ff`. */
+  linkSetMac(dev: string, mac: string): void;
+  /** Removes every IPv4 address of the interface (`ip -4 addr flush dev DEV`). */
+  linkClearIpv4(dev: string): void;
+  /** `brctl addbr NAME`. */
+  bridgeCreate(name: string): void;
+  /** `brctl addif BRIDGE DEV`. */
+  bridgeAddPort(bridge: string, dev: string): void;
 
   open(path: string, flags: "r" | "w" | "rw"): number;
   close(fd: number): void;

@@ -76,6 +76,21 @@ export interface FullSample extends StartupSample {
   upMiBs?: number;
   diskWriteMiBs?: number;
   diskReadMiBs?: number;
+  /** Our stubdom after the disk step: what its health says and its console's OOM lines. */
+  stubdom?: StubdomAfter;
+}
+
+export interface StubdomAfter {
+  /** Health `state`. */
+  state: string;
+  /** Health `mem-available-kb`. */
+  memAvailableKb?: number;
+  /** Health `qemu/restarts`. */
+  qemuRestarts?: number;
+  /** Health `qemu/rss-kb`. */
+  qemuRssKb?: number;
+  /** Lines of the stubdom's console (kernel and init) that say the kernel ran out of memory. */
+  oomLines: number;
 }
 
 export interface SeedsGuest {
@@ -165,7 +180,12 @@ async function create(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGuest):
     150,
   );
   const v = r.values;
-  if (v.rc !== "0") throw new Error(`xl create failed (${v.rc ?? "no exit status"}): ${(await dom0.read(`/tmp/${G}-create.log`)).trim().split("\n").slice(-3).join(" | ")}`);
+  if (v.rc !== "0") {
+    const tail = async (path: string, n: number): Promise<string> => (await dom0.read(path).catch(() => "")).trim().split("\n").slice(-n).join(" / ");
+    // A stubdom that died while booting says why on its console, not in xl's words.
+    const console = dm === "stubdom" ? `; the stubdom's console ended: ${await tail(`/var/log/xen/qemu-dm-${G}.log`, 4)}` : "";
+    throw new Error(`xl create failed (${v.rc ?? "no exit status"}): ${await tail(`/tmp/${G}-create.log`, 1)}${console}`);
+  }
   const bootMs = Object.fromEntries(Object.entries(v).filter(([k]) => k.startsWith("boot-")).map(([k, n]) => [k.slice(5), Number(n)]));
   const sample: StartupSample = {
     createMs: ms(v.t0, v.t1)!,
@@ -204,6 +224,24 @@ const mibs = (mib: number, msText: string | undefined): number | undefined => {
   return msText && Number.isFinite(t) && t > 0 ? mib / (t / 1000) : undefined;
 };
 
+const countOrUndefined = (text: string | undefined): number | undefined => (text && /^\d+$/.test(text) ? Number(text) : undefined);
+
+async function stubdomAfter(dom0: Dom0): Promise<StubdomAfter> {
+  const health = `/local/domain/$(xl domid ${G}-dm)/${HEALTH_DIR}`;
+  const r = await dom0.values(
+    [
+      `echo state=$(xenstore-read ${health}/state)`,
+      `echo mem=$(xenstore-read ${health}/mem-available-kb)`,
+      `echo restarts=$(xenstore-read ${health}/qemu/restarts)`,
+      `echo rss=$(xenstore-read ${health}/qemu/rss-kb)`,
+      `echo oom=$(grep -c -i -E 'out of memory|oom-kill|invoked oom-killer' /var/log/xen/qemu-dm-${G}.log)`,
+    ].join("\n"),
+    30,
+  );
+  const v = r.values;
+  return { state: v.state ?? "", memAvailableKb: countOrUndefined(v.mem), qemuRestarts: countOrUndefined(v.restarts), qemuRssKb: countOrUndefined(v.rss), oomLines: countOrUndefined(v.oom) ?? 0 };
+}
+
 /** A create, then the guest's boot until it answers ping, its network both ways and its disk. */
 export function fullSample(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGuest): Promise<FullSample> {
   return thenDestroy(dom0, async () => {
@@ -240,6 +278,7 @@ export function fullSample(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGu
     );
     return {
       ...sample,
+      ...(dm === "stubdom" ? { stubdom: await stubdomAfter(dom0) } : {}),
       answersMs: ms(t0, booted.values.answered),
       downMiBs: mibs(NET_MIB, net.values["down-ms"]),
       upMiBs: mibs(NET_MIB, net.values["up-ms"]),

@@ -2,7 +2,7 @@
 #include "sys.h"
 
 static const SysExports *const parts[] = {
-    &sys_kernel_exports, &sys_file_exports, &sys_proc_exports, &sys_fd_exports, &sys_tty_exports, &sys_fb_exports, &sys_const_exports,
+    &sys_kernel_exports, &sys_file_exports, &sys_proc_exports, &sys_fd_exports, &sys_tty_exports, &sys_fb_exports, &sys_net_exports, &sys_const_exports,
 };
 
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))

@@ -18,6 +18,7 @@ extern const SysExports sys_proc_exports;   /* sys_proc.c: spawn, waitpid, kill,
 extern const SysExports sys_fd_exports;     /* sys_fd.c: pty, fcntl, unix sockets */
 extern const SysExports sys_tty_exports;    /* sys_tty.c: raw consoles, output queue, truncate */
 extern const SysExports sys_fb_exports;     /* sys_fb.c: framebuffer writes and mode */
+extern const SysExports sys_net_exports;    /* sys_net.c: interface flags, MAC, IPv4 flush, bridges */
 extern const SysExports sys_const_exports;  /* sys_const.c: flag/signal constants, errnoName */
 
 JSModuleDef *js_init_module_sys(JSContext *ctx, const char *module_name);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
@@ -104,6 +105,15 @@ static JSValue js_sethostname(JSContext *ctx, JSValueConst this_val, int argc, J
     return ret;
 }
 
+/* The kernel's syslog(2) action numbers are not in musl's headers (include/linux/syslog.h). */
+#define SYSLOG_ACTION_CLEAR 5
+
+/* klogClear(): empties the kernel's log buffer, as `dmesg -c` does after reading it. */
+static JSValue js_klog_clear(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    return klogctl(SYSLOG_ACTION_CLEAR, NULL, 0) < 0 ? SYS_THROW_ERRNO("klogClear") : JS_UNDEFINED;
+}
+
 /* now() -> monotonic milliseconds (this QuickJS's os module has no os.now; Date.now() jumps with the
    wall clock, which a VM may set late). */
 static JSValue js_now(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
@@ -120,6 +130,7 @@ static const JSCFunctionListEntry funcs[] = {
     JS_CFUNC_DEF("reboot", 1, js_reboot),
     JS_CFUNC_DEF("finitModule", 2, js_finit_module),
     JS_CFUNC_DEF("sethostname", 1, js_sethostname),
+    JS_CFUNC_DEF("klogClear", 0, js_klog_clear),
     JS_CFUNC_DEF("now", 0, js_now),
 };
 

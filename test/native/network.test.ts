@@ -1,5 +1,6 @@
 // native tier: two PV NICs (veth pairs into a network namespace of our own) are each bridged to
-// their QEMU tap, and a real frame sent into each PV NIC reaches its tap.
+// their QEMU tap by the init's ioctls, their IPv4 addresses gone, and a real frame sent into each PV
+// NIC reaches its tap.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -21,6 +22,9 @@ test.before(() => {
     sh("ip", "link", "add", n.outside, "type", "veth", "peer", "name", n.inside);
     sh("ip", "link", "set", n.inside, "netns", NETNS);
     sh("ip", "netns", "exec", NETNS, "ip", "link", "set", n.inside, "address", n.mac);
+    // An address the init must take off the PV NIC (as an ip= on the stubdom's command line would leave).
+    sh("ip", "netns", "exec", NETNS, "ip", "addr", "add", `10.77.${n.devid}.2/24`, "dev", n.inside);
+    sh("ip", "netns", "exec", NETNS, "ip", "addr", "add", `10.78.${n.devid}.2/24`, "dev", n.inside);
     sh("ip", "addr", "add", `${n.ip}/32`, "dev", n.outside);
     sh("ip", "link", "set", n.outside, "up");
   }
@@ -53,6 +57,7 @@ test("each tap is bridged with the PV NIC of its devid, and a frame crosses each
     throw e;
   }
   for (const n of nics) {
+    assert.is(sh("ip", "netns", "exec", NETNS, "ip", "-4", "-o", "addr", "show", "dev", n.inside).toString(), "", `${n.inside} kept an IPv4 address`);
     const master = sh("ip", "netns", "exec", NETNS, "cat", `/sys/class/net/vif4.${n.devid}-emu/master/uevent`).toString();
     assert.match(master, new RegExp(`INTERFACE=br${n.devid}`));
     const outsideMac = sh("cat", `/sys/class/net/${n.outside}/address`).toString().trim();

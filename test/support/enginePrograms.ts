@@ -92,16 +92,3 @@ export class FakeQemu implements Program {
     }
   }
 }
-
-/** A helper (ip, brctl, dmesg) that does its job at once and exits with `code(argv)`; argvs are kept. */
-export class Command implements Program {
-  readonly argvs: string[][] = [];
-  constructor(
-    private readonly world: World,
-    private readonly act: (argv: string[]) => number = () => 0,
-  ) {}
-  start(p: FakeProcess): void {
-    this.argvs.push(p.argv);
-    this.world.exitProcess(p, { code: this.act(p.argv) });
-  }
-}

@@ -10,7 +10,7 @@ import { XenStoreDaemon } from "../../host/xenstored/daemon.ts";
 import { MemoryHub } from "./memoryHub.ts";
 import { seedStubdom, type SeedSpec } from "../../host/dev/seed.ts";
 import { TtyEndpoint, XenbusEndpoint } from "./engineFds.ts";
-import { Command, FakeQemu, type QemuScript } from "./enginePrograms.ts";
+import { FakeQemu, type QemuScript } from "./enginePrograms.ts";
 import { EngineVm, type Bound } from "./engineVm.ts";
 import { World } from "./engineWorld.ts";
 import { healthDir } from "../../init/healthPaths.ts";
@@ -66,7 +66,6 @@ export class EngineStubdom {
     readonly dom0: XenStoreClient,
     readonly seed: SeedSpec,
     readonly qemu: FakeQemu,
-    readonly commands: Command,
   ) {}
 
   static async boot(o: StubdomOptions = {}): Promise<EngineStubdom> {
@@ -78,12 +77,8 @@ export class EngineStubdom {
 
     const world = new World();
     const qemu = new FakeQemu(world, o.qemu);
-    const commands = new Command(world, (argv) => {
-      if (argv[0] === "brctl" && argv[1] === "addbr") for (const knob of ["stp_state", "forward_delay"]) world.fs.file(`/sys/class/net/${argv[2]}/bridge/${knob}`, "1\n");
-      return 0;
-    });
     const vm = await EngineVm.create(world);
-    const s = new EngineStubdom(world, vm, dom0, seed, qemu, commands);
+    const s = new EngineStubdom(world, vm, dom0, seed, qemu);
     s.layOut(o, hub);
     o.prepare?.(world);
     vm.load(await initBundle(), "init.js");
@@ -99,7 +94,6 @@ export class EngineStubdom {
     fs.file("/etc/stubdom/modules", `# load order\n${MODULES[0]}\n${MODULES[1]} unrestricted=1\n`);
     for (const m of MODULES) fs.file(m, "\x7fELF");
     if (o.qemuInstalled ?? true) world.install(QEMU_BINARY, this.qemu);
-    for (const applet of ["ip", "brctl", "dmesg"]) world.install(`/bin/${applet}`, this.commands);
 
     world.onMount("/proc", () => {
       fs.file("/proc/cmdline", `${o.cmdline ?? "console=hvc0 quiet"}\n`);

@@ -142,6 +142,17 @@ export class Syscalls {
       case "sethostname":
         w.hostname = a[0];
         return void w.effect(`hostname ${a[0]}`);
+      case "klogClear":
+        return void w.effect("klogClear");
+      case "bridgeCreate":
+        // The kernel's bridge comes with its sysfs knobs, STP on.
+        for (const knob of ["stp_state", "forward_delay"]) fs.file(`/sys/class/net/${a[0]}/bridge/${knob}`, "1\n");
+        return void w.effect(`bridgeCreate ${a[0]}`);
+      case "linkUp":
+      case "linkSetMac":
+      case "linkClearIpv4":
+      case "bridgeAddPort":
+        return void w.effect(`${name} ${a.join(" ")}`);
       case "sync":
         return void w.effect("sync");
       case "reboot":

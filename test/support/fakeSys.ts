@@ -274,6 +274,31 @@ export class FakeSys implements Sys {
   sethostname(name: string): void {
     this.unscripted(`sethostname ${name}`);
   }
+  klogClear(): void {
+    this.effects.push("klogClear");
+  }
+  /** A network call (as effects shows it) that throws, with this errno name. */
+  readonly netFailures = new Map<string, string>();
+  private net(what: string): void {
+    this.effects.push(what);
+    const code = this.netFailures.get(what);
+    if (code) throw Object.assign(new Error(`${what}: ${code}`), { code });
+  }
+  linkUp(dev: string, up: boolean): void {
+    this.net(`linkUp ${dev} ${up}`);
+  }
+  linkSetMac(dev: string, mac: string): void {
+    this.net(`linkSetMac ${dev} ${mac}`);
+  }
+  linkClearIpv4(dev: string): void {
+    this.net(`linkClearIpv4 ${dev}`);
+  }
+  bridgeCreate(name: string): void {
+    this.net(`bridgeCreate ${name}`);
+  }
+  bridgeAddPort(bridge: string, dev: string): void {
+    this.net(`bridgeAddPort ${bridge} ${dev}`);
+  }
   /** What ttyPending reports per fd (absent: 0, all passed on). */
   readonly pendingOut = new Map<number, number>();
   openRawTty(path: string): number {
