@@ -18,6 +18,9 @@ import { readCpio } from "../../rootfs/cpio.ts";
 import { DEMO_GUEST_PATH } from "../../host/image/flavours.ts";
 import { healthDir } from "../../init/healthPaths.ts";
 
+/** A machine-wide sysctl the init sets (boot.ts); the harness puts it back. */
+const OVERCOMMIT = "/proc/sys/vm/overcommit_memory";
+
 export const SHARED = "/xs";
 /** The image's device model, as the host sees it in /proc. */
 export const NATIVE_QEMU = "/usr/bin/qemu-system-x86_64";
@@ -74,6 +77,7 @@ export class NativeStubdom {
     readonly stubdom: number,
     readonly serial: LineStream,
     private readonly serialServer: Server,
+    private readonly overcommit: string,
   ) {
     this.exited = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
     child.stdout?.setEncoding("utf8");
@@ -100,10 +104,12 @@ export class NativeStubdom {
     await seedStubdom(xs, o.seed);
     await o.afterSeed?.(xs);
     const cmdline = `stubdom.modules=0 stubdom.xenstore=${SHARED}/domain.sock ${o.cmdline ?? ""}`;
-    const unshare = ["unshare", "--pid", "--mount", "--fork", `--root=${root}`, ...(o.netns ? [] : ["--net"]), "/init"];
+    // --uts: the init names its host stubdom-<domid>, which must not rename this machine.
+    const unshare = ["unshare", "--pid", "--mount", "--uts", "--fork", `--root=${root}`, ...(o.netns ? [] : ["--net"]), "/init"];
     const argv = o.netns ? ["ip", "netns", "exec", o.netns, ...unshare] : unshare;
+    const overcommit = readFileSync(OVERCOMMIT, "utf8");
     const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { PATH: "/bin:/usr/bin:/sbin:/usr/sbin", STUBDOM_CMDLINE: cmdline } });
-    return new NativeStubdom(root, child, xenstored, xs, o.seed.stubdom, serial, serialServer);
+    return new NativeStubdom(root, child, xenstored, xs, o.seed.stubdom, serial, serialServer, overcommit);
   }
 
   /** Where the init connects to xenstored as its domain. */
@@ -152,5 +158,7 @@ export class NativeStubdom {
     this.xs.close();
     this.serialServer.close();
     await this.xenstored.close();
+    // vm.overcommit_memory is one for the whole machine, not per namespace: the init set it to 1.
+    writeFileSync(OVERCOMMIT, this.overcommit);
   }
 }
