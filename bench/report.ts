@@ -10,7 +10,7 @@ import type { RestartSample } from "./restart/restarts.ts";
 
 export const HEADINGS = { boot: "## Boot", memory: "## Memory", restart: "## Restart" } as const;
 
-export const TARGETS = { execRatio: 0.5, memoryMiB: 64, rssKb: 4 * 1024, restartExecMs: 50 } as const;
+export const TARGETS = { execRatio: 0.5, firstLineRatio: 2, guestLineRatio: 1, memoryMiB: 64, rssKb: 4 * 1024, restartExecMs: 50 } as const;
 
 export interface RunInfo {
   date: string;
@@ -82,6 +82,9 @@ export function bootSection(run: RunInfo, d: BootData): string {
   const execOurs = byRound(d.ours, (s) => s.qemuExecMs);
   const execBase = byRound(d.baseline, (s) => s.qemuExecMs);
   const execRatio = pairRatios(execOurs, execBase);
+  const ratioOf = (pick: (s: BootSample) => number | undefined) => pairRatios(byRound(d.ours, pick), byRound(d.baseline, pick));
+  const target = (what: string, r: Stats | undefined, limit: number): string =>
+    r ? `- ${what} ≤ ${limit}× the shell baseline's: ${r.median.toFixed(2)}× (median of the pairs), ${met(r.median <= limit)}.` : `- ${what}: not measured.`;
   const onlyOurs = filesOnlyIn(d.images.ours, d.images.baseline);
   const onlyBase = filesOnlyIn(d.images.baseline, d.images.ours);
   const files = (fs: { path: string; bytes: number }[]): string => fs.map((f) => `\`${f.path}\` ${kib(f.bytes)}`).join(" + ");
@@ -152,6 +155,8 @@ export function bootSection(run: RunInfo, d: BootData): string {
     execRatio
       ? `- init to QEMU exec ≤ ${TARGETS.execRatio}× the shell baseline: ${execRatio.median.toFixed(2)}× (median of the pairs), ${met(execRatio.median <= TARGETS.execRatio)}.`
       : "- init to QEMU exec: not measured.",
+    target("the runtime's start-up (the init's first console line)", ratioOf((s) => s.firstLineMs), TARGETS.firstLineRatio),
+    target("the guest's first serial line", ratioOf((s) => s.guestLineMs), TARGETS.guestLineRatio),
     "",
   ].join("\n");
 }

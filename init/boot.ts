@@ -111,6 +111,8 @@ export async function boot(sys: Sys): Promise<void> {
     log.warn(`system settings: ${(e as Error).message}`);
   }
 
+  // In flight while dom0's settings are read: a XenStore round trip less before QEMU.
+  const vifs = readVifs(xs);
   const live = new LiveConfig(cmdLayer, { config, problems });
   const applied = (r: { config: typeof config; problems: string[] }): void => {
     supervisor.setConfigProblems(r.problems);
@@ -129,7 +131,7 @@ export async function boot(sys: Sys): Promise<void> {
   let pairs: BridgePair[] = [];
   const netStart = sys.now();
   try {
-    const plan = planBridges(tapNetdevs(guest.dmArgv), await readVifs(xs), readInterfaces(sys));
+    const plan = planBridges(tapNetdevs(guest.dmArgv), await vifs, readInterfaces(sys));
     if (plan.problems.length > 0) throw new Error(plan.problems.join("; "));
     pairs = plan.pairs;
     for (const p of pairs) applyNetSteps(sys, bridgeSteps(p));
