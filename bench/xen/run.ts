@@ -5,6 +5,7 @@
 //   --rounds N    full samples (default 3): boot until the guest answers ping, HTTP each way, disk
 //   --releases    e.g. 4.17 (default every release with a bed)
 //   --stubdom-memory MiB   stubdomain_memory (default: libxl's)
+//   --ramdisk cpio  the stubdom's rootfs uncompressed (default gzip, as built)
 //   --memory-floor 64,48,40  instead of the above: one stubdom full sample per stubdomain_memory,
 //                 largest first, until one fails -> "## Real Xen: the stubdom's smallest memory"
 //   --no-write    print the section, leave bench/RESULTS.md alone
@@ -21,7 +22,7 @@ import { BED_SHARE, stageLinuxGuest, stageStubdomImage } from "../../test/xen/st
 import { machineLine } from "../machine.ts";
 import { RESULTS, rewriteSections } from "../resultsFile.ts";
 import { MEMORY_FLOOR_HEADING, memoryFloorSection, probeWorks, type MemoryFloorRelease, type MemoryProbe } from "./memoryFloorReport.ts";
-import { fullSample, prepareBed, startupSample, type DeviceModel, type FullSample, type SeedsGuest } from "./seedsRound.ts";
+import { fullSample, localImage, prepareBed, startupSample, type DeviceModel, type FullSample, type RamdiskFormat, type SeedsGuest } from "./seedsRound.ts";
 import { SEEDS_HEADING, seedsSection, type SeedsRelease, type SeedsSamples } from "./seedsReport.ts";
 
 const RUN_DIR = "build/bench/xen";
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     releases: { type: "string", default: BED_RELEASES.join(",") },
     "stubdom-memory": { type: "string" },
     "memory-floor": { type: "string" },
+    ramdisk: { type: "string", default: "gzip" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -45,6 +47,8 @@ const rounds = Number(values.rounds);
 const stubdomMemory = values["stubdom-memory"] === undefined ? undefined : Number(values["stubdom-memory"]);
 const memoryFloor = values["memory-floor"]?.split(",").map(Number).sort((a, b) => b - a);
 if (memoryFloor?.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--memory-floor: sizes in MiB, e.g. 64,48,40; got ${values["memory-floor"]}`);
+if (values.ramdisk !== "gzip" && values.ramdisk !== "cpio") throw new Error(`--ramdisk: gzip (as built) or cpio (uncompressed); got ${values.ramdisk}`);
+const ramdisk: RamdiskFormat = values.ramdisk;
 const releases = values.releases.split(",").filter(Boolean);
 for (const r of releases) if (!isBedRelease(r)) throw new Error(`--releases: no bed for ${r}; known: ${BED_RELEASES.join(", ")}`);
 
@@ -58,11 +62,13 @@ interface OnBed {
   dom0: Dom0;
   /** The phy disk's loop device (prepareBed). */
   loop: string;
+  /** The guest, its stubdom image on dom0's disk (localImage). */
+  guest: SeedsGuest;
   say: (line: string) => void;
 }
 
 /** Boots a release's bed, serves the guest, runs `work` and powers the bed off; with the bed's versions. */
-async function onBed<T>(release: BedRelease, work: (b: OnBed) => Promise<T>): Promise<{ result: T; versions: string }> {
+async function onBed<T>(release: BedRelease, staged: SeedsGuest, work: (b: OnBed) => Promise<T>): Promise<{ result: T; versions: string }> {
   const say = (line: string): void => log(`[${release}] ${line}`);
   const bed = ensureBed(release, say);
   const runDir = join(RUN_DIR, `xen-${release}`);
@@ -79,7 +85,7 @@ async function onBed<T>(release: BedRelease, work: (b: OnBed) => Promise<T>): Pr
     const dom0 = new Dom0(vm.agent);
     const served = await serveGuests(dom0, BED_SHARE);
     if (served !== undefined) throw new Error(`dom0 could not serve the guest: ${served}`);
-    result = await work({ dom0, loop: await prepareBed(dom0), say });
+    result = await work({ dom0, loop: await prepareBed(dom0), guest: await localImage(dom0, staged, ramdisk), say });
   } finally {
     await vm.poweroff(60_000);
   }
@@ -104,9 +110,9 @@ const sampleLine = (s: FullSample): string =>
   `xl create ${f(s.createMs / 1000, 1)} s, answers ${f((s.answersMs ?? NaN) / 1000, 1)} s, down ${f(s.downMiBs)} up ${f(s.upMiBs)} MiB/s, disk read ${f(s.diskReadMiBs)} write ${f(s.diskWriteMiBs)} MiB/s` +
   (s.stubdom ? `; stubdom ${s.stubdom.state}, MemAvailable ${s.stubdom.memAvailableKb ?? "?"} kB, QEMU RSS ${s.stubdom.qemuRssKb ?? "?"} kB, OOM lines ${s.stubdom.oomLines}` : "");
 
-async function seedsRelease(release: BedRelease, guest: SeedsGuest): Promise<SeedsRelease> {
+async function seedsRelease(release: BedRelease, staged: SeedsGuest): Promise<SeedsRelease> {
   const samples: Record<DeviceModel, SeedsSamples> = { stubdom: { startups: [], full: [], failures: [] }, dom0: { startups: [], full: [], failures: [] } };
-  const { versions } = await onBed(release, async ({ dom0, loop, say }) => {
+  const { versions } = await onBed(release, staged, async ({ dom0, loop, guest, say }) => {
     for (let i = 0; i < startups; i++) {
       for (const dm of order(i)) {
         const s = await attempt(samples[dm].failures, (l) => say(`${dm}: ${l}`), `startup ${i + 1}`, () => startupSample(dom0, dm, loop, guest));
@@ -129,8 +135,8 @@ async function seedsRelease(release: BedRelease, guest: SeedsGuest): Promise<See
 }
 
 /** One stubdom full sample per size, largest first, until one fails. */
-async function memoryFloorRelease(release: BedRelease, guest: SeedsGuest, sizes: number[]): Promise<MemoryFloorRelease> {
-  const { result: probes, versions } = await onBed(release, async ({ dom0, loop, say }) => {
+async function memoryFloorRelease(release: BedRelease, staged: SeedsGuest, sizes: number[]): Promise<MemoryFloorRelease> {
+  const { result: probes, versions } = await onBed(release, staged, async ({ dom0, loop, guest, say }) => {
     const done: MemoryProbe[] = [];
     for (const mib of sizes) {
       const failures: string[] = [];
@@ -153,8 +159,8 @@ async function main(): Promise<void> {
     stageLinuxGuest(SHARE, log);
     const guest: Omit<SeedsGuest, "kernel" | "rootfs"> = { cmdline: "console=hvc0", stubdomMemory };
     const guestFor = (r: BedRelease): SeedsGuest => ({ ...stageStubdomImage(SHARE, r), ...guest });
-    const run = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", command: `npm run bench -- --only xen${memoryFloor ? ` (bench/xen/run.ts --memory-floor ${memoryFloor.join(",")})` : ""}`, machine: machineLine() };
-    const guestHow = "the Linux guest of test:xen (1 GiB, one e1000 NIC, one phy disk on a dom0 loop device, iPXE boot)";
+    const run = { date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", command: `npm run bench -- --only xen${memoryFloor ? ` (bench/xen/run.ts --memory-floor ${memoryFloor.join(",")})` : ""}${ramdisk === "cpio" ? " --ramdisk cpio" : ""}`, machine: machineLine() };
+    const guestHow = `the Linux guest of test:xen (1 GiB, one e1000 NIC, one phy disk on a dom0 loop device, iPXE boot), the stubdom's kernel and rootfs on dom0's disk as a package installs them${ramdisk === "cpio" ? ", the rootfs uncompressed (--ramdisk cpio)" : ""}`;
     let heading: string;
     let section: string;
     if (memoryFloor) {
