@@ -10,13 +10,22 @@
 
 #define JSBC_MAGIC "STUBJSBC"
 #define JSBC_ID_SIZE 16
-/* magic (8), QuickJS build id (16), bytecode length (4, LE), FNV-1a 64 of the bytecode (8, LE). */
+/* magic (8), QuickJS build id (16), bytecode length (4, LE), jsbc_checksum of the bytecode (8, LE). */
 #define JSBC_HEADER_SIZE (8 + JSBC_ID_SIZE + 4 + 8)
 
-static inline uint64_t jsbc_fnv1a(const uint8_t *p, size_t n)
+/* FNV-1a's step over 64-bit words, then the bytes left: a byte at a time cost 7% of the init's
+ * start-up (callgrind). It finds damage and truncation; it does not stand against tampering. */
+static inline uint64_t jsbc_checksum(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
         h = (h ^ p[i]) * 0x100000001b3ULL;
     return h;
 }
@@ -40,7 +49,7 @@ static inline void jsbc_header(uint8_t out[JSBC_HEADER_SIZE], const uint8_t *byt
     memcpy(out, JSBC_MAGIC, 8);
     memcpy(out + 8, STUBJS_QUICKJS_ID, JSBC_ID_SIZE);
     jsbc_put_le(out + 8 + JSBC_ID_SIZE, len, 4);
-    jsbc_put_le(out + 8 + JSBC_ID_SIZE + 4, jsbc_fnv1a(bytecode, len), 8);
+    jsbc_put_le(out + 8 + JSBC_ID_SIZE + 4, jsbc_checksum(bytecode, len), 8);
 }
 
 /* NULL when file holds whole bytecode of this QuickJS build (it starts at file + JSBC_HEADER_SIZE),
@@ -54,7 +63,7 @@ static inline const char *jsbc_check(const uint8_t *file, size_t n)
     size_t len = n - JSBC_HEADER_SIZE;
     if (jsbc_get_le(file + 8 + JSBC_ID_SIZE, 4) != len)
         return "the bytecode's length is not the header's: the file is truncated or has bytes added";
-    if (jsbc_get_le(file + 8 + JSBC_ID_SIZE + 4, 8) != jsbc_fnv1a(file + JSBC_HEADER_SIZE, len))
+    if (jsbc_get_le(file + 8 + JSBC_ID_SIZE + 4, 8) != jsbc_checksum(file + JSBC_HEADER_SIZE, len))
         return "the bytecode's checksum is not the header's: the file is damaged";
     return NULL;
 }
