@@ -1,7 +1,7 @@
 // The "## Real Xen: the seeds' table" section of bench/RESULTS.md, from the samples of one run. Pure.
 import { stats } from "../runtime/measure.ts";
 import type { RunInfo } from "../report.ts";
-import { DISK_IO_MIB, MILESTONES, NET_MIB, type DeviceModel, type FullSample, type StartupSample } from "./seedsRound.ts";
+import { DISK_IO_MIB, MILESTONES, NET_MIB, type CpuSeconds, type DeviceModel, type FullSample, type StartupSample } from "./seedsRound.ts";
 
 export const SEEDS_HEADING = "## Real Xen: the seeds' table";
 
@@ -87,6 +87,31 @@ function initSteps(startups: StartupSample[]): string {
   return parts.length === 0 ? "" : `The init's own boot steps inside that (health \`boot-ms/<step>\`, median ms): ${parts.join(", ")}.`;
 }
 
+const DOMAINS = ["dom0", "guest", "stubdom"] as const;
+
+/**
+ * Where the CPU went while the data moved: each domain's CPU seconds (xl list), medians over the
+ * full samples. The bed has one CPU, so throughput there is the inverse of CPU per MiB.
+ */
+function cpuTable(r: SeedsRelease): string[] {
+  const rows: string[] = [];
+  for (const [what, pick] of [
+    [`network (${NET_MIB} MiB each way)`, (c: { network: CpuSeconds; disk: CpuSeconds }) => c.network],
+    [`disk (${DISK_IO_MIB} MiB each way)`, (c: { network: CpuSeconds; disk: CpuSeconds }) => c.disk],
+  ] as const) {
+    for (const dm of ["stubdom", "dom0"] as const) {
+      const cpus = r.samples[dm].full.flatMap((f) => (f.cpu ? [pick(f.cpu)] : []));
+      if (cpus.length === 0) continue;
+      const med = (d: (typeof DOMAINS)[number]): number | undefined => median(defined(cpus.map((c) => c[d])));
+      const all = median(defined(cpus.map((c) => (DOMAINS.some((d) => c[d] !== undefined) ? DOMAINS.reduce((t, d) => t + (c[d] ?? 0), 0) : undefined))));
+      const cell = (n: number | undefined): string => (n === undefined ? "-" : `${n.toFixed(1)} s`);
+      rows.push(`| ${what}, ${dm === "stubdom" ? "our stubdom" : "QEMU in dom0"} | ${DOMAINS.map((d) => cell(med(d))).join(" | ")} | ${cell(all)} |`);
+    }
+  }
+  if (rows.length === 0) return [];
+  return ["CPU seconds each domain used while the data moved (`xl list`), median over the full samples:", "", "| | dom0 | guest | stubdom | all |", "| --- | ---: | ---: | ---: | ---: |", ...rows, ""];
+}
+
 function releaseTables(r: SeedsRelease): string[] {
   const ours = r.samples.stubdom;
   const dom0 = r.samples.dom0;
@@ -104,6 +129,7 @@ function releaseTables(r: SeedsRelease): string[] {
       return `| ${row.what} | ${mmm(a, row.fmt)} | ${mmm(b, row.fmt)} | ${times(r2)} | ${row.target ? verdict(r2, row.target.ok, row.target.text) : "-"} |`;
     }),
     "",
+    ...cpuTable(r),
     ...breakdown(ours.startups, "stubdom"),
     "",
     ...breakdown(dom0.startups, "dom0"),

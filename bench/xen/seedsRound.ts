@@ -78,7 +78,12 @@ export interface FullSample extends StartupSample {
   diskReadMiBs?: number;
   /** Our stubdom after the disk step: what its health says and its console's OOM lines. */
   stubdom?: StubdomAfter;
+  /** CPU seconds each domain used (xl list's Time(s)) while the data moved: both transfers, both dd runs. */
+  cpu?: { network: CpuSeconds; disk: CpuSeconds };
 }
+
+/** Per domain: dom0, the guest, and our stubdom (absent with QEMU in dom0). */
+export type CpuSeconds = Partial<Record<"dom0" | "guest" | "stubdom", number>>;
 
 export interface StubdomAfter {
   /** Health `state`. */
@@ -245,6 +250,20 @@ const mibs = (mib: number, msText: string | undefined): number | undefined => {
   return msText && Number.isFinite(t) && t > 0 ? mib / (t / 1000) : undefined;
 };
 
+/** Each domain's CPU seconds so far, from xl list. */
+async function cpuNow(dom0: Dom0): Promise<CpuSeconds> {
+  const r = await dom0.values(`xl list | awk 'NR > 1 { n = $1 == "Domain-0" ? "dom0" : $1 == "${G}" ? "guest" : $1 == "${G}-dm" ? "stubdom" : ""; if (n != "") print "cpu-" n "=" $6 }'`, 30);
+  const out: CpuSeconds = {};
+  for (const d of ["dom0", "guest", "stubdom"] as const) {
+    const v = Number(r.values[`cpu-${d}`]);
+    if (r.values[`cpu-${d}`] !== undefined && Number.isFinite(v)) out[d] = v;
+  }
+  return out;
+}
+
+const cpuBetween = (a: CpuSeconds, b: CpuSeconds): CpuSeconds =>
+  Object.fromEntries((["dom0", "guest", "stubdom"] as const).filter((d) => a[d] !== undefined && b[d] !== undefined).map((d) => [d, b[d]! - a[d]!]));
+
 const countOrUndefined = (text: string | undefined): number | undefined => (text && /^\d+$/.test(text) ? Number(text) : undefined);
 
 async function stubdomAfter(dom0: Dom0): Promise<StubdomAfter> {
@@ -280,6 +299,7 @@ export function fullSample(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGu
     );
     if (booted.values.ok !== "1") throw new Error(`the guest did not answer ping within ${ANSWER_S} s: ${(await dom0.read(`/tmp/${G}-serial.log`)).trim().split("\n").slice(-3).join(" | ")}`);
     const tty = booted.values.tty ?? "";
+    const cpu0 = await cpuNow(dom0);
     const sh = (cmd: string, secs: number) => dom0.values(`${GUEST_SH} ${q(tty)} ${secs} ${q(cmd)}; echo rc=$?`, secs + 20);
     const host = LINK.host;
     const net = await sh(
@@ -290,6 +310,7 @@ export function fullSample(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGu
       ].join("; "),
       300,
     );
+    const cpu1 = await cpuNow(dom0);
     const disk = await sh(
       [
         `t0=${GUEST_NOW_MS}; dd if=/dev/sda of=/dev/null bs=1M count=${DISK_IO_MIB} iflag=direct 2>/dev/null && echo read-ms=$((${GUEST_NOW_MS} - t0))`,
@@ -297,8 +318,10 @@ export function fullSample(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGu
       ].join("; "),
       300,
     );
+    const cpu2 = await cpuNow(dom0);
     return {
       ...sample,
+      cpu: { network: cpuBetween(cpu0, cpu1), disk: cpuBetween(cpu1, cpu2) },
       ...(dm === "stubdom" ? { stubdom: await stubdomAfter(dom0) } : {}),
       answersMs: ms(t0, booted.values.answered),
       downMiBs: mibs(NET_MIB, net.values["down-ms"]),

@@ -67,6 +67,13 @@ test("the seeds' table: the breakdown of xl create follows the milestones, and f
   assert.match(text, /median ms\): mounts 5, network 130/);
 });
 
+test("the seeds' table: CPU seconds by domain while the data moved, medians, a missing domain as -", () => {
+  const text = seedsSection(run, [release([5000], [4000], { cpu: { network: { dom0: 3, guest: 2, stubdom: 4 }, disk: { dom0: 1, guest: 0.5, stubdom: 1.5 } } }, { cpu: { network: { dom0: 2, guest: 1.5 }, disk: { dom0: 0.5, guest: 0.5 } } })], "how");
+  assert.match(row(text, "network (8 MiB each way), our stubdom"), /\| 3\.0 s \| 2\.0 s \| 4\.0 s \| 9\.0 s \|$/);
+  assert.match(row(text, "network (8 MiB each way), QEMU in dom0"), /\| 2\.0 s \| 1\.5 s \| - \| 3\.5 s \|$/);
+  assert.match(row(text, "disk (32 MiB each way), our stubdom"), /\| 1\.0 s \| 0\.5 s \| 1\.5 s \| 3\.0 s \|$/);
+});
+
 test("the milestones are read from a XenStore watch log: first events, and a state's last write before xl returned", () => {
   const dir = mkdtempSync(join(tmpdir(), "seeds-"));
   const log = join(dir, "xsw.log");
