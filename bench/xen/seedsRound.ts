@@ -185,7 +185,8 @@ async function create(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGuest):
   // creates (Debian 13's 6.12.118, a corrupted cred slab in prepare_creds); the next, without, did not.
   // dom0's page cache holds the disk's backing file for both device models alike, so the disk
   // figures compare the device models' paths, not the disk.
-  await dom0.sh(`printf '%s' ${q(config(dm, loop, s))} > /tmp/${G}.cfg; rm -f /tmp/${G}-serial.log /tmp/${G}-xsw.log`, 30);
+  // The stubdom's console log goes too: a create that fails before the stubdom runs leaves the last one's.
+  await dom0.sh(`printf '%s' ${q(config(dm, loop, s))} > /tmp/${G}.cfg; rm -f /tmp/${G}-serial.log /tmp/${G}-xsw.log /var/log/xen/qemu-dm-${G}.log`, 30);
   const milestones = milestonesOf(dm);
   const r = await dom0.values(
     [
