@@ -32,8 +32,8 @@ export function probeWorks(p: MemoryProbe): boolean {
 const mib = (kb: number | undefined): string => (kb === undefined ? "?" : `${(kb / 1024).toFixed(1)} MiB`);
 const f2 = (n: number | undefined): string => (n === undefined ? "?" : n.toFixed(2));
 
-/** A sentence as one table cell: its pipes would end the cell. */
-const cell = (text: string): string => text.replace(/\|/g, "\\|");
+/** A sentence as one table cell: its pipes would end the cell, its line breaks the row. */
+const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\s*[\r\n]+\s*/g, " ");
 
 function row(p: MemoryProbe): string {
   const s = p.sample;

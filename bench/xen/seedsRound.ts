@@ -206,11 +206,11 @@ async function create(dom0: Dom0, dm: DeviceModel, loop: string, s: SeedsGuest):
   );
   const v = r.values;
   if (v.rc !== "0") {
-    const tail = async (path: string, n: number): Promise<string> => (await dom0.read(path).catch(() => "")).trim().split("\n").slice(-n).join(" / ");
+    const tail = async (path: string, n: number): Promise<string> => (await dom0.read(path).catch(() => "")).trim().split(/\r?\n/).slice(-n).join(" / ");
     // A stubdom that died while booting says why on its console, not in xl's words.
     const console = dm === "stubdom" ? `; the stubdom's console ended: ${await tail(`/var/log/xen/qemu-dm-${G}.log`, 4)}` : "";
     // xl's first error says what went wrong; the ones after it are the clean-up's.
-    const xl = (await dom0.read(`/tmp/${G}-create.log`).catch(() => "")).split("\n").filter((l) => /error/i.test(l));
+    const xl = (await dom0.read(`/tmp/${G}-create.log`).catch(() => "")).split(/\r?\n/).filter((l) => /error/i.test(l));
     throw new Error(`xl create failed (${v.rc ?? "no exit status"}): ${xl.slice(0, 2).join(" / ") || "xl said no error"}${console}`);
   }
   const bootMs = Object.fromEntries(Object.entries(v).filter(([k]) => k.startsWith("boot-")).map(([k, n]) => [k.slice(5), Number(n)]));

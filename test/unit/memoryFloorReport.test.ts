@@ -29,11 +29,11 @@ const cases: [string, MemoryProbe, boolean][] = [
 ];
 for (const [what, probe, works] of cases) test(`probeWorks: ${what}`, () => assert.is(probeWorks(probe), works));
 
-test("the floor is the smallest that works, with the largest below it that failed; a failure's pipes stay in its cell", () => {
-  const s = memoryFloorSection(run, [{ release: "4.17", versions: "xen 4.17.7", probes: [{ mib: 64, sample: sample() }, { mib: 48, failure: "xl create failed (3): a | b" }] }], "how");
+test("the floor is the smallest that works, with the largest below it that failed; a failure's pipes and line breaks stay in its cell", () => {
+  const s = memoryFloorSection(run, [{ release: "4.17", versions: "xen 4.17.7", probes: [{ mib: 64, sample: sample() }, { mib: 48, failure: "xl create failed (3): a | b\n / c" }] }], "how");
   assert.match(s, /^## Real Xen: the stubdom's smallest memory\n/);
   assert.match(s, /\| 64 \| works \| 12\.0 MiB \| 17\.5 MiB \| 33\.0 s; 1\.50 \/ 0\.30; 23\.00 \/ 26\.00 \|/);
-  assert.match(s, /\| 48 \| \*\*fails\*\*: xl create failed \(3\): a \\\| b \| \? \| \? \| - \|/);
+  assert.match(s, /\| 48 \| \*\*fails\*\*: xl create failed \(3\): a \\\| b \/ c \| \? \| \? \| - \|/);
   assert.match(s, /Smallest: \*\*64 MiB\*\* works and 48 MiB does not\. Aims: 48 MiB \*\*missed\*\*, the seeds' 40 MB \*\*missed\*\*\./);
 });
 
