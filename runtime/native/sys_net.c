@@ -49,6 +49,20 @@ static int net_ioctl(unsigned long request, void *arg)
     JS_FreeCString(ctx, name);                                    \
     return ret;
 
+/* A call on the two string arguments; throws as call(args) on failure. */
+static JSValue with_two_strings(JSContext *ctx, int argc, JSValueConst *argv, const char *call, int (*fn)(const char *, const char *))
+{
+    const char *second = JS_ToCString(ctx, argv[1]);
+    if (!second)
+        return JS_EXCEPTION;
+    const char *first = JS_ToCString(ctx, argv[0]);
+    int rc = first ? fn(first, second) : 0;
+    JSValue ret = !first ? JS_EXCEPTION : rc < 0 ? sys_throw(ctx, errno, call, argc, argv, NULL) : JS_UNDEFINED;
+    JS_FreeCString(ctx, first);
+    JS_FreeCString(ctx, second);
+    return ret;
+}
+
 static int link_up(const char *name, int up)
 {
     struct ifreq ifr;
@@ -99,15 +113,7 @@ static int link_set_mac(const char *name, const char *mac)
 /* linkSetMac(name, "aa:bb:cc:dd:ee:ff"), as `ip link set dev NAME address MAC`. */
 static JSValue js_link_set_mac(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    const char *mac = JS_ToCString(ctx, argv[1]);
-    if (!mac)
-        return JS_EXCEPTION;
-    const char *name = JS_ToCString(ctx, argv[0]);
-    int rc = name ? link_set_mac(name, mac) : 0;
-    JSValue ret = !name ? JS_EXCEPTION : rc < 0 ? SYS_THROW_ERRNO("linkSetMac") : JS_UNDEFINED;
-    JS_FreeCString(ctx, name);
-    JS_FreeCString(ctx, mac);
-    return ret;
+    return with_two_strings(ctx, argc, argv, "linkSetMac", link_set_mac);
 }
 
 /* At most this many addresses are taken off: PID 1 must not spin on a kernel that keeps one. */
@@ -158,15 +164,7 @@ static int bridge_add_port(const char *bridge, const char *port)
 /* bridgeAddPort(bridge, port), as `brctl addif BRIDGE PORT`. */
 static JSValue js_bridge_add_port(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    const char *port = JS_ToCString(ctx, argv[1]);
-    if (!port)
-        return JS_EXCEPTION;
-    const char *bridge = JS_ToCString(ctx, argv[0]);
-    int rc = bridge ? bridge_add_port(bridge, port) : 0;
-    JSValue ret = !bridge ? JS_EXCEPTION : rc < 0 ? SYS_THROW_ERRNO("bridgeAddPort") : JS_UNDEFINED;
-    JS_FreeCString(ctx, bridge);
-    JS_FreeCString(ctx, port);
-    return ret;
+    return with_two_strings(ctx, argc, argv, "bridgeAddPort", bridge_add_port);
 }
 
 static const JSCFunctionListEntry funcs[] = {
