@@ -61,6 +61,9 @@ function units(compiler: string): { quickjs: Unit[]; native: Unit[]; stubjsc: Un
   return { quickjs, native, stubjsc: unit(compilerSource, ours, [...quickjsHeaders, ...nativeHeaders]) };
 }
 
+/** The units as the installed compiler would build them now. */
+const currentUnits = async () => units((await run(CC, ["--version"])).stdout);
+
 /** The object file of one unit, compiled unless cached; compiler warnings are passed on. */
 async function compile(u: Unit): Promise<string> {
   const entry = cacheEntry("runtime-obj", u.hash);
@@ -114,7 +117,7 @@ function install(cached: string, outDir: string, name: string): string {
 
 export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
   const started = Date.now();
-  const u = units((await run(CC, ["--version"])).stdout);
+  const u = await currentUnits();
   const linked = await linkCached("runtime", "stubjs", [...u.quickjs, ...u.native]);
   const binary = install(linked.path, outDir, "stubjs");
   const kib = Math.round(statSync(binary).size / 1024);
@@ -124,11 +127,11 @@ export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
 }
 
 /** The bytecode file stubjs runs as a module; its suffix is how stubjs tells it from source. */
-export const BYTECODE_SUFFIX = ".jsbc";
+const BYTECODE_SUFFIX = ".jsbc";
 
 /** Compiles an ES module bundle to stubjs's bytecode next to it (bundle.jsbc) and returns that path. */
 export async function compileBytecode(bundle: string, outDir = "build/runtime"): Promise<string> {
-  const u = units((await run(CC, ["--version"])).stdout);
+  const u = await currentUnits();
   const stubjsc = install((await linkCached("stubjsc", "stubjsc", [...u.quickjs, u.stubjsc])).path, outDir, "stubjsc");
   const out = bundle.replace(/\.m?js$/, "") + BYTECODE_SUFFIX;
   await run(stubjsc, [bundle, out, basename(bundle)]);
