@@ -12,11 +12,11 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync }
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { spawnSync } from "node:child_process";
 import { cacheEntry, inputHash } from "../buildkit/cache.ts";
 import { ninjaProgress, runLogged } from "../buildkit/buildProcess.ts";
 import { hostBuildRoot, runIn, type BuildRoot } from "../buildkit/buildRoot.ts";
 import type { Layer } from "../buildkit/debianPackages.ts";
+import { newestVersion, showsrcVersions } from "../buildkit/debianSource.ts";
 import { applyPatches, patchHashParts, readPatches, type SourcePatch } from "../buildkit/sourcePatches.ts";
 import { KEYMAP_DIR, QEMU_KEYMAPS, xenQemuData } from "./debianXen.ts";
 import type { QemuSource } from "./qemuSource.ts";
@@ -142,22 +142,13 @@ export const DEVICES_SINCE: readonly SinceRelease[] = [
 /** The device list for one source version. */
 export const deviceLines = (debianVersion: string): string[] => forRelease(DEVICES, DEVICES_SINCE, debianVersion);
 
-/** Every Version: of `apt-cache showsrc` output for one source package. */
-export function showsrcVersions(text: string, pkg: string): string[] {
-  return text.split(/\n\n+/).flatMap((stanza) => {
-    const name = /^Package:\s*(\S+)/m.exec(stanza)?.[1];
-    const version = /^Version:\s*(\S+)/m.exec(stanza)?.[1];
-    return name === pkg && version ? [version] : [];
-  });
-}
-
 /** The newest version of the source package the root's deb-src entries offer (the -security suite's when newer). */
 export function sourceVersion(root: BuildRoot, pkg = SOURCE_PACKAGE): string {
-  const versions = showsrcVersions(runIn(root.at(tmpdir()), "apt-cache", ["showsrc", "--only-source", pkg], tmpdir()), pkg);
-  if (versions.length === 0) {
+  const version = newestVersion(showsrcVersions(runIn(root.at(tmpdir()), "apt-cache", ["showsrc", "--only-source", pkg], tmpdir()), pkg));
+  if (!version) {
     throw new Error(`apt-cache showsrc ${pkg} in ${root.where} finds no source: npm run setup adds this host's deb-src entries and runs apt-get update; a chroot has them from its making`);
   }
-  return versions.reduce((best, v) => (spawnSync("dpkg", ["--compare-versions", v, "gt", best]).status === 0 ? v : best));
+  return version;
 }
 
 /**

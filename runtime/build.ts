@@ -1,31 +1,58 @@
-// Builds build/runtime/stubjs: QuickJS 2021-03-27 (from the pinned qjsc npm package) plus our host
-// and `sys` module (runtime/native/), one static musl binary; and stubjsc (runtime/compiler/), which
-// links the same QuickJS objects to compile the bundles to stubjs's bytecode. Objects and the binary are cached by
-// input hash (buildkit/cache.ts), so an unchanged tree costs no compilation and editing one of our files
-// does not recompile quickjs.c.
+// Builds build/runtime/stubjs: QuickJS from Debian 13's `quickjs` source package (2025-04-26,
+// fetched and unpacked by buildkit/debianSource.ts) plus our host and `sys` module (runtime/native/),
+// one static musl binary; and stubjsc (runtime/compiler/), which links the same QuickJS objects to
+// compile the bundles to stubjs's bytecode. Objects and the binary are cached by input hash
+// (buildkit/cache.ts), so an unchanged tree costs no compilation and editing one of our files does
+// not recompile quickjs.c. Another QuickJS tree can be given (the runtime bench builds the previous
+// release beside this one).
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { cacheEntry, inputHash } from "../buildkit/cache.ts";
+import { debianSourceTree } from "../buildkit/debianSource.ts";
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const nativeDir = join(root, "runtime", "native");
 const compilerSource = join(root, "runtime", "compiler", "stubjsc.c");
-const quickjsDir = join(root, "node_modules", "qjsc", "deps", "quickjs_2021_03_27");
+
+/** The Debian suite and source package stubjs's QuickJS comes from. */
+export const QUICKJS_SUITE = "trixie";
+export const QUICKJS_PACKAGE = "quickjs";
+
+/** A QuickJS source tree and the C files of it that stubjs links. */
+export interface QuickjsTree {
+  dir: string;
+  /** As the tree's VERSION file says, e.g. 2025-04-26: QuickJS's CONFIG_VERSION. */
+  version: string;
+  /** Where it came from, for logs and reports. */
+  origin: string;
+}
+
+/** The engine (quickjs.c, its regexp, unicode, utilities and number printing: dtoa.c since
+ *  2025-04-26) and quickjs-libc for std and os. Without CONFIG_BIGNUM the 2021 tree's libbf.c is unneeded. */
+const QUICKJS_SOURCES = ["quickjs.c", "libregexp.c", "libunicode.c", "cutils.c", "dtoa.c", "quickjs-libc.c"];
+const quickjsSources = (tree: QuickjsTree): string[] => QUICKJS_SOURCES.map((f) => join(tree.dir, f)).filter((p) => existsSync(p));
+
+/** A QuickJS tree given by its directory. */
+export const quickjsTreeAt = (dir: string, origin: string): QuickjsTree => ({ dir, version: readFileSync(join(dir, "VERSION"), "utf8").trim(), origin });
+
+/** stubjs's QuickJS: Debian's source package, fetched and unpacked once (buildkit/debianSource.ts). */
+export function debianQuickjs(log: (line: string) => void = () => undefined): QuickjsTree {
+  const src = debianSourceTree(QUICKJS_SUITE, QUICKJS_PACKAGE, log);
+  return quickjsTreeAt(src.dir, `Debian ${src.suite} source ${src.package} ${src.version}`);
+}
 
 const CC = "musl-gcc";
 const JOBS = 2;
-/** No CONFIG_BIGNUM: without it libbf.c is unneeded (and BigInt does not exist in this build). */
-const QUICKJS_SOURCES = ["quickjs.c", "libregexp.c", "libunicode.c", "cutils.c", "quickjs-libc.c"];
 const COMMON_FLAGS = ["-Os", "-D_GNU_SOURCE", "-ffunction-sections", "-fdata-sections"];
 /** QuickJS is not ours to fix: its warnings are silenced. */
-const QUICKJS_FLAGS = [...COMMON_FLAGS, '-DCONFIG_VERSION="2021-03-27"', "-w"];
+const quickjsFlags = (tree: QuickjsTree): string[] => [...COMMON_FLAGS, `-DCONFIG_VERSION="${tree.version}"`, "-w"];
 /** -isystem keeps QuickJS's header warnings (-Wcast-function-type) out of our -Wextra output; the
  *  unused-parameter warning is off because every JS binding has QuickJS's fixed signature. */
-const NATIVE_FLAGS = [...COMMON_FLAGS, "-Wall", "-Wextra", "-Wno-unused-parameter", "-isystem", quickjsDir];
+const nativeFlags = (tree: QuickjsTree): string[] => [...COMMON_FLAGS, "-Wall", "-Wextra", "-Wno-unused-parameter", "-isystem", tree.dir];
 const LINK_FLAGS = ["-static", "-Os", "-s", "-Wl,--gc-sections"];
 const LINK_LIBS = ["-lm"];
 
@@ -41,19 +68,19 @@ const headersIn = (dir: string): string[] =>
     .sort()
     .map((f) => join(dir, f));
 
-function units(compiler: string): { quickjs: Unit[]; native: Unit[]; stubjsc: Unit } {
+function units(compiler: string, tree: QuickjsTree): { quickjs: Unit[]; native: Unit[]; stubjsc: Unit } {
   const read = (paths: string[]) => paths.flatMap((p) => [basename(p), readFileSync(p)]);
-  const quickjsHeaders = read(headersIn(quickjsDir));
+  const quickjsHeaders = read(headersIn(tree.dir));
   const nativeHeaders = read(headersIn(nativeDir));
   const unit = (source: string, flags: string[], headers: Array<string | Uint8Array>): Unit => ({
     source,
     flags,
     hash: inputHash([compiler, ...flags, basename(source), readFileSync(source), ...headers]),
   });
-  const quickjs = QUICKJS_SOURCES.map((f) => unit(join(quickjsDir, f), QUICKJS_FLAGS, quickjsHeaders));
+  const quickjs = quickjsSources(tree).map((f) => unit(f, quickjsFlags(tree), quickjsHeaders));
   // stubjs runs only bytecode that stubjsc wrote from these very QuickJS objects (bytecode_file.h).
   const quickjsId = inputHash(quickjs.map((u) => u.hash)).slice(0, 16);
-  const ours = [...NATIVE_FLAGS, `-DSTUBJS_QUICKJS_ID="${quickjsId}"`];
+  const ours = [...nativeFlags(tree), `-DSTUBJS_QUICKJS_ID="${quickjsId}"`];
   const native = readdirSync(nativeDir)
     .filter((f) => f.endsWith(".c"))
     .sort()
@@ -62,7 +89,7 @@ function units(compiler: string): { quickjs: Unit[]; native: Unit[]; stubjsc: Un
 }
 
 /** The units as the installed compiler would build them now. */
-const currentUnits = async () => units((await run(CC, ["--version"])).stdout);
+const currentUnits = async (tree: QuickjsTree) => units((await run(CC, ["--version"])).stdout, tree);
 
 /** The object file of one unit, compiled unless cached; compiler warnings are passed on. */
 async function compile(u: Unit): Promise<string> {
@@ -115,14 +142,14 @@ function install(cached: string, outDir: string, name: string): string {
   return binary;
 }
 
-export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
+export async function buildRuntime(outDir = "build/runtime", tree: QuickjsTree = debianQuickjs(console.log)): Promise<string> {
   const started = Date.now();
-  const u = await currentUnits();
+  const u = await currentUnits(tree);
   const linked = await linkCached("runtime", "stubjs", [...u.quickjs, ...u.native]);
   const binary = install(linked.path, outDir, "stubjs");
   const kib = Math.round(statSync(binary).size / 1024);
   const how = linked.hit ? "cached" : `built in ${((Date.now() - started) / 1000).toFixed(1)} s`;
-  console.log(`runtime: ${relative(process.cwd(), binary) || binary} ${kib} KiB (${how})`);
+  console.log(`runtime: ${relative(process.cwd(), binary) || binary} ${kib} KiB, QuickJS ${tree.version} (${how})`);
   return binary;
 }
 
@@ -130,8 +157,8 @@ export async function buildRuntime(outDir = "build/runtime"): Promise<string> {
 const BYTECODE_SUFFIX = ".jsbc";
 
 /** Compiles an ES module bundle to stubjs's bytecode next to it (bundle.jsbc) and returns that path. */
-export async function compileBytecode(bundle: string, outDir = "build/runtime"): Promise<string> {
-  const u = await currentUnits();
+export async function compileBytecode(bundle: string, outDir = "build/runtime", tree: QuickjsTree = debianQuickjs()): Promise<string> {
+  const u = await currentUnits(tree);
   const stubjsc = install((await linkCached("stubjsc", "stubjsc", [...u.quickjs, u.stubjsc])).path, outDir, "stubjsc");
   const out = bundle.replace(/\.m?js$/, "") + BYTECODE_SUFFIX;
   await run(stubjsc, [bundle, out, basename(bundle)]);

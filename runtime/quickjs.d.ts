@@ -1,8 +1,8 @@
-// Typings of the modules stubjs provides: quickjs-libc 2021-03-27's `os` and `std` (the parts the init
+// Typings of the modules stubjs provides: quickjs-libc 2025-04-26's `os` and `std` (the parts the init
 // uses) and our native `sys` (runtime/native/sys*.c). TS imports them as `qjs:os`, `qjs:std`,
 // `qjs:sys` (distinct from Node's own "os" and "sys" typings); init/bundle.ts maps them back to the
-// runtime's names. This QuickJS has no os.now, os.getpid, os.sleepAsync or setInterval: use sys.now,
-// sys.getpid and os.setTimeout. It is built without CONFIG_BIGNUM, so BigInt does not exist.
+// runtime's names. The init takes the time and its pid from sys.now and sys.getpid (the Sys seam the
+// tests fake), not os.now and os.getpid; there is no setInterval: use os.setTimeout.
 
 /** Globals set by the host (js_std_add_helpers). */
 declare var scriptArgs: string[];

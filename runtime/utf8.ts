@@ -1,4 +1,4 @@
-// QuickJS 2021-03-27 has no TextEncoder/TextDecoder, so the bytes <-> string step is ours.
+// QuickJS (2025-04-26 still) has no TextEncoder/TextDecoder, so the bytes <-> string step is ours.
 // Decoding is strict: XenStore values may hold any byte, and a caller must learn that a value
 // is not UTF-8 rather than get U+FFFD silently.
 

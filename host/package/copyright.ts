@@ -78,8 +78,8 @@ export function copyrightText(c: CopyrightInput): string {
     [
       ...field("Files", `${boot}/qemu-stubdom-linux-rootfs`),
       ...field("Copyright", OURS, [
-        "2017-2021 Fabrice Bellard",
-        "2017-2021 Charlie Gordon",
+        "2017-2025 Fabrice Bellard",
+        "2017-2025 Charlie Gordon",
         "the copyright holders of QEMU and of each Debian package listed below",
       ]),
       ...field("License", "MIT and GPL-2 and Debian-packages"),

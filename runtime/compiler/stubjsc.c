@@ -57,6 +57,11 @@ int main(int argc, char **argv)
         return 1;
     }
     JS_SetModuleLoaderFunc(rt, NULL, builtin_only, NULL);
+#ifdef JS_STRIP_SOURCE
+    /* Since 2025-04-26 functions keep their source text (for toString) unless stripped, which would
+     * more than double the init's file; line and column numbers stay for stack traces. */
+    JS_SetStripInfo(rt, JS_STRIP_SOURCE);
+#endif
     size_t len;
     uint8_t *source = js_load_file(ctx, &len, argv[1]);
     if (!source) {

@@ -1,5 +1,5 @@
-// The .jsbc file stubjsc writes and stubjs runs: a header, then QuickJS bytecode. QuickJS 2021-03-27
-// can crash on truncated or damaged bytecode, and a crash of PID 1 is a kernel panic, so stubjs
+// The .jsbc file stubjsc writes and stubjs runs: a header, then QuickJS bytecode. QuickJS's reader
+// trusts its input (2021-03-27 crashed on a truncated file), and a crash of PID 1 is a kernel panic, so stubjs
 // checks the header before QuickJS reads a byte: the length, a checksum, and the id of the QuickJS
 // build (STUBJS_QUICKJS_ID, set by runtime/build.ts) that both binaries link.
 #ifndef BYTECODE_FILE_H

@@ -51,6 +51,21 @@ static JSValue module_from(JSContext *ctx, const uint8_t *buf, size_t len, const
     return func;
 }
 
+/* A module's evaluation as an exception if it threw. Since top-level await (JS_EVAL_FLAG_ASYNC,
+ * QuickJS 2024-01-13) it is a promise, rejected when the module threw before its first await; a
+ * rejection after that is the rejection tracker's to report. */
+static JSValue settled(JSContext *ctx, JSValue evaluation)
+{
+#ifdef JS_EVAL_FLAG_ASYNC
+    if (!JS_IsException(evaluation) && JS_PromiseState(ctx, evaluation) == JS_PROMISE_REJECTED) {
+        JSValue reason = JS_PromiseResult(ctx, evaluation);
+        JS_FreeValue(ctx, evaluation);
+        return JS_Throw(ctx, reason);
+    }
+#endif
+    return evaluation;
+}
+
 /* Loads and evaluates the module; -1 (already reported) on failure. */
 static int run_module(JSContext *ctx, const char *path)
 {
@@ -62,7 +77,7 @@ static int run_module(JSContext *ctx, const char *path)
     }
     JSValue func = module_from(ctx, buf, len, path);
     js_free(ctx, buf);
-    JSValue result = JS_IsException(func) ? func : JS_EvalFunction(ctx, func); /* takes func */
+    JSValue result = settled(ctx, JS_IsException(func) ? func : JS_EvalFunction(ctx, func)); /* takes func */
     if (JS_IsException(result)) {
         JSValue e = JS_GetException(ctx);
         char what[4096];

@@ -38,7 +38,7 @@ test("a module compiled by stubjsc prints what its source prints; stack traces n
   assert.is(fromBytecode.status, 0, fromBytecode.stderr);
   assert.is(fromBytecode.stderr, "");
   const name = js.slice(dir.length + 1);
-  assert.is(fromBytecode.stdout, `trace at <anonymous> (${name}:7)\ntimer 2,4,6 function function\n`);
+  assert.is(fromBytecode.stdout, `trace at <anonymous> (${name}:7:11)\ntimer 2,4,6 function function\n`);
   assert.is(fromSource.stdout.replace(js, name), fromBytecode.stdout);
 });
 

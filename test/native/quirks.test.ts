@@ -9,7 +9,8 @@
 //    not installed, so only the sweep can find it.
 // 3. `os` has no SIGPWR or SIGHUP; numeric signals (runtime/sys.ts SIGNALS, sys.SIG*) work with
 //    os.signal.
-// 4. The engine tier runs a newer QuickJS: it must not offer built-ins stubjs lacks.
+// 4. The engine tier runs a newer QuickJS (quickjs-emscripten's 2025-09-13; Debian 13 has 2025-04-26):
+//    it must not offer built-ins stubjs lacks.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -196,7 +197,7 @@ test("SIGPWR and SIGHUP, absent from os, are caught by number through the init's
   }
 });
 
-test("the engine tier's QuickJS has no built-in that stubjs's QuickJS 2021-03-27 lacks", async () => {
+test("the engine tier's QuickJS (2025-09-13) has no built-in that stubjs's (2025-04-26) lacks", async () => {
   const enumerate = `const roots = ${BUILTIN_ROOTS};
     const names = Object.fromEntries(Object.entries(roots).map(([k, v]) => [k, Object.getOwnPropertyNames(v)]));`;
   const script = join(dir, "builtins.js");

@@ -255,6 +255,22 @@ test("not PID 1: the process exits 0 when the event loop runs dry, 1 on a load e
   assert.match(bad.stderr, /^stubjs: .*script\d+\.js failed to load: Error: broken at load\n/);
 });
 
+test("top-level await: a module waits at the top level; a throw after its first await is an unhandled rejection, not a load error", () => {
+  const waits = runScript(`
+    await new Promise((resolve) => os.setTimeout(resolve, 1));
+    print("awaited");
+  `);
+  assert.is(waits.status, 0, waits.stderr);
+  assert.is(waits.stdout, "awaited\n");
+
+  const late = runScript(`
+    await new Promise((resolve) => os.setTimeout(resolve, 1));
+    throw new Error("after its first await");
+  `);
+  assert.is(late.status, 0, late.stderr);
+  assert.match(late.stderr, /^stubjs: unhandled promise rejection: Error: after its first await\n/);
+});
+
 test("unhandled rejections and handler exceptions are logged, never fatal", () => {
   const r = runScript(`
     Promise.reject(new Error("nobody listens"));
