@@ -8,7 +8,7 @@ import type { LoadSample } from "./machine.ts";
 import type { MemoryProbe } from "./memory/minMemory.ts";
 import type { RestartSample } from "./restart/restarts.ts";
 
-export const HEADINGS = { boot: "## Boot", memory: "## Memory", restart: "## Restart" } as const;
+export const HEADINGS = { boot: "## Boot", engines: "## Boot on each QuickJS", memory: "## Memory", restart: "## Restart" } as const;
 
 export const TARGETS = { execRatio: 0.5, firstLineRatio: 2, guestLineRatio: 1, memoryMiB: 64, rssKb: 4 * 1024, restartExecMs: 50 } as const;
 
@@ -249,6 +249,55 @@ export function restartSection(run: RunInfo, d: RestartData): string {
     "",
     "Targets:",
     `- restart to exec ≤ ${TARGETS.restartExecMs} ms: median ${exec.median.toFixed(1)} ms, max ${exec.max.toFixed(1)} ms, ${met(exec.max <= TARGETS.restartExecMs)}${exec.median <= TARGETS.restartExecMs && exec.max > TARGETS.restartExecMs ? " for every round (the median is within it)" : ""}.`,
+    "",
+  ].join("\n");
+}
+
+export interface EngineBootData {
+  /** Boots of our init with stubjs on today's QuickJS, and on the one before. */
+  current: BootSample[];
+  previous: BootSample[];
+  versions: { current: string; previous: string };
+  images: { current: BenchImage; previous: BenchImage };
+  kernel: string;
+  memoryMiB: number;
+  load: LoadSample[];
+  failures: string[];
+}
+
+/** Our init's boot in the dev VM on two QuickJS releases, step by step, paired by round. */
+export function engineBootSection(run: RunInfo, d: EngineBootData): string {
+  const { current: now, previous: before } = d.versions;
+  const row = (label: string, pick: (s: BootSample) => number | undefined): string => {
+    const c = byRound(d.current, pick);
+    const p = byRound(d.previous, pick);
+    const r = pairRatios(c, p);
+    const cell = (v: Map<number, number>): string => (v.size ? mmm(stats([...v.values()])) : "n/a");
+    return `| ${label} | ${cell(c)} | ${cell(p)} | ${r ? `${r.median.toFixed(2)}× (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-"} |`;
+  };
+  const steps = [...new Set([...d.current, ...d.previous].flatMap((x) => Object.keys(x.bootMsKeys ?? {})))];
+  const step = (k: string) => (s: BootSample): number | undefined => {
+    const v = Number(s.bootMsKeys?.[k] ?? NaN);
+    return Number.isNaN(v) ? undefined : v;
+  };
+  const runtimeBytes = (i: BenchImage): number => i.files.filter((f) => f.path === "/init" || f.path.endsWith(".jsbc")).reduce((a, f) => a + f.bytes, 0);
+  return [
+    ...header(HEADINGS.engines, run, `${d.current.length} boots of our init on QuickJS ${now} and ${d.previous.length} on QuickJS ${before} in the dev VM, alternating, all in one run.`, d.load),
+    `Both images are the bench's dev rootfs; in the second, \`/init\` is stubjs built from QuickJS ${before} (the same`,
+    `runtime/native/ sources) and \`lib/stubdom/*.jsbc\` are the same bundles compiled by that build's stubjsc. Runtime and`,
+    `bytecode: ${kib(runtimeBytes(d.images.current))} against ${kib(runtimeBytes(d.images.previous))}. Kernel ${d.kernel}; dev mode's VM (QEMU TCG, 1 vCPU,`,
+    `${d.memoryMiB} MiB) with the boot bench's NIC and guest argv. Milliseconds from /init's exec (the init's own steps: their`,
+    "durations, health `boot-ms/<step>`), min / median / max; the ratio is the median of the per-pair ratios, with their range:",
+    "",
+    `| | QuickJS ${now} | QuickJS ${before} | ${now} ÷ ${before} |`,
+    "| --- | ---: | ---: | ---: |",
+    row("the init's first console line (runtime start-up)", (s) => s.firstLineMs),
+    ...steps.map((k) => row(`step \`${k}\` (duration)`, step(k))),
+    row("**QEMU's exec**", (s) => s.qemuExecMs),
+    row("health `running`, as dom0 sees it", (s) => s.runningMs),
+    row("the guest's first serial line (hvc3)", (s) => s.guestLineMs),
+    "",
+    d.failures.length ? `Boots lost and retried: ${d.failures.join("; ")}.` : "No boot was lost.",
     "",
   ].join("\n");
 }

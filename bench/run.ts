@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark, one run, one machine; rewrites their sections of bench/RESULTS.md.
-//   node --import tsx bench/run.ts [--only build,boot,memory,restart,runtime,xenstore,xen] [--boots N]
+//   node --import tsx bench/run.ts [--only build,boot,engines,memory,restart,runtime,xenstore,xen] [--boots N]
 //                                  [--restarts N] [--no-write]
 // build    `host/image/build.ts`: the images and their "## Image sizes" section (sizes by group, both flavours);
 //          then the same default build into build/bench/stubdom, which the benches below boot
 // boot     our init against the shell baseline in the dev VM, alternating  -> "## Boot"
+// engines  our init on today's QuickJS against the one before, dev VM      -> "## Boot on each QuickJS"
 // memory   the smallest dev-VM memory that works, per image                  -> "## Memory"
 // restart  kill -9 of QEMU to the new QEMU, native harness                   -> "## Restart"
 // runtime  bench/runtime/run.ts                                               -> "## Runtime"
@@ -20,12 +21,14 @@ import { machineLine, sampleLoad, type LoadSample } from "./machine.ts";
 import { bzImageInitSize, probeKernel, tinyInitrd } from "./memory/kernelFloor.ts";
 import { traceKernel, TRACE_FRAGMENT } from "./boot/traceKernel.ts";
 import { minMemory, probeMemory, STEP_MIB, type MemoryProbe } from "./memory/minMemory.ts";
-import { bootSection, HEADINGS, memorySection, restartSection, TARGETS, type MemoryData, type RunInfo } from "./report.ts";
+import { previousQuickjsImage } from "./boot/engineImage.ts";
+import { debianQuickjs } from "../runtime/build.ts";
+import { bootSection, engineBootSection, HEADINGS, memorySection, restartSection, TARGETS, type MemoryData, type RunInfo } from "./report.ts";
 import { measureRestarts, RESTART_CONFIG, type RestartSample } from "./restart/restarts.ts";
 import { stats } from "./runtime/measure.ts";
 import { RESULTS, rewriteSections } from "./resultsFile.ts";
 
-const STEPS = ["build", "boot", "memory", "restart", "runtime", "xenstore", "xen"] as const;
+const STEPS = ["build", "boot", "engines", "memory", "restart", "runtime", "xenstore", "xen"] as const;
 type Step = (typeof STEPS)[number];
 /** The dev VM's memory for the boot bench: dev mode's default. */
 const BOOT_MEMORY_MIB = 512;
@@ -64,6 +67,45 @@ function child(script: string, args: string[] = []): boolean {
     log(`${script} failed (exit ${r.status ?? r.signal})`);
   }
   return r.status === 0;
+}
+
+/** Our init in the dev VM on today's QuickJS and on the one before, alternating pair by pair. */
+async function enginesBench(images: BenchImages): Promise<void> {
+  const previous = await previousQuickjsImage(images.ours, log);
+  const kernel = await traceKernel(log);
+  const samples = { current: [] as BootSample[], previous: [] as BootSample[] };
+  const rootfs = { current: images.ours.rootfs, previous: previous.image.rootfs };
+  const load: LoadSample[] = [];
+  const failures: string[] = [];
+  for (let i = 0; i < boots; i++) {
+    const order = i % 2 === 0 ? (["current", "previous"] as const) : (["previous", "current"] as const);
+    for (const engine of order) {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        load.push(sampleLoad());
+        try {
+          const s = await measureBoot({ init: "ours", kernel: kernel.vmlinuz, rootfs: rootfs[engine], memoryMiB: BOOT_MEMORY_MIB });
+          samples[engine].push({ ...s, round: i });
+          log(`boot ${i + 1}/${boots} QuickJS ${engine}: first line ${s.firstLineMs.toFixed(0)} ms, QEMU exec ${s.qemuExecMs.toFixed(0)} ms, guest line ${s.guestLineMs.toFixed(0)} ms`);
+          break;
+        } catch (e) {
+          failures.push(`${engine} #${i + 1}, attempt ${attempt}: ${(e as Error).message.split("\n")[0]}`);
+          log(`boot ${i + 1}/${boots} QuickJS ${engine} failed (attempt ${attempt}): ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+  sections.set(
+    HEADINGS.engines,
+    engineBootSection(run, {
+      ...samples,
+      versions: { current: debianQuickjs().version, previous: previous.version },
+      images: { current: images.ours, previous: previous.image },
+      kernel: `${images.kernel.description} + bench/boot/${TRACE_FRAGMENT}`,
+      memoryMiB: BOOT_MEMORY_MIB,
+      load,
+      failures,
+    }),
+  );
 }
 
 async function bootBench(images: BenchImages): Promise<BootSample[]> {
@@ -143,7 +185,7 @@ function writeSections(): void {
 log(`machine: ${run.machine}`);
 if (wants("build") && !(child("host/image/build.ts") && child("host/image/build.ts", ["--out", BENCH_BUILD_DIR]))) process.exit(1);
 let images: BenchImages | undefined;
-if (wants("boot") || wants("memory") || wants("restart")) images = buildBenchImages(log);
+if (wants("boot") || wants("engines") || wants("memory") || wants("restart")) images = buildBenchImages(log);
 /** A step that throws is reported and leaves its section as it was; the others still run. */
 async function step<T>(name: Step, fn: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -156,6 +198,7 @@ async function step<T>(name: Step, fn: () => Promise<T>): Promise<T | undefined>
 }
 let ours: BootSample[] = [];
 if (images && wants("boot")) ours = (await step("boot", () => bootBench(images))) ?? [];
+if (images && wants("engines")) await step("engines", () => enginesBench(images));
 if (images && wants("memory")) await step("memory", () => memoryBench(images, ours));
 if (images && wants("restart")) await step("restart", () => restartBench(images));
 writeSections();

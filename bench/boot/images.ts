@@ -35,7 +35,7 @@ const EXTRA_APPLETS = ["insmod", "mkdir", "mkfifo", "sort", "sed", "setsid", "sl
 const OUR_INIT = ["init", INIT_BUNDLE.slice(1)];
 
 export interface BenchImage {
-  name: "ours" | "baseline" | "lean";
+  name: "ours" | "baseline" | "lean" | "previous-quickjs";
   /** gzip-compressed, as the build makes them. */
   rootfs: string;
   /** The same archive uncompressed, as Xen's domain builder hands a ramdisk to the stubdom. */
@@ -96,7 +96,7 @@ function writeAtomic(path: string, data: Uint8Array): void {
   renameSync(`${path}.tmp`, path);
 }
 
-function benchImage(name: BenchImage["name"], entries: readonly CpioEntry[], gz?: Uint8Array): BenchImage {
+export function benchImage(name: BenchImage["name"], entries: readonly CpioEntry[], gz?: Uint8Array): BenchImage {
   const cpio = writeCpio(entries);
   const compressed = gz ?? compress(cpio, "gzip");
   const rootfs = join(BENCH_DIR, `rootfs-${name}.cpio.gz`);

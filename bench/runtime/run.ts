@@ -1,19 +1,23 @@
-// `npm run bench:runtime [-- --runs N] [-- --no-init] [-- --no-write]`: stubjs against Node on the same
-// bench bundle (bench/runtime/work.ts): binary size, time to the first line and peak RSS of each
-// run, N runs alternating the two, min/median/max and ratios; then the real init's memory as PID 1
+// `npm run bench:runtime [-- --runs N] [-- --no-init] [-- --no-write]`: stubjs on today's QuickJS
+// (Debian 13's) and on the one before it (bench/runtime/previousQuickjs.ts), and Node, on the same
+// bench bundle (bench/runtime/work.ts), each stubjs also on its own bytecode of it: binary size, time
+// to the first line and peak RSS of each run, N rounds, min/median/max and ratios; then the real init's memory as PID 1
 // (when the dev rootfs is built). Writes the "## Runtime" section of bench/RESULTS.md, leaving the
 // other sections as they are.
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleInit } from "../../init/bundle.ts";
-import { buildRuntime } from "../../runtime/build.ts";
+import { buildRuntime, compileBytecode, debianQuickjs } from "../../runtime/build.ts";
 import { RESULTS, rewriteSections } from "../resultsFile.ts";
 import { initRssUnavailable, measureInit, type InitMemory } from "./initRss.ts";
 import { measureOnce, stats, type Sample, type Stats } from "./measure.ts";
+import { previousQuickjs } from "./previousQuickjs.ts";
 
 const HEADING = "## Runtime";
-const BUNDLE = "build/bench/runtime/bench.mjs";
+const BENCH_DIR = "build/bench/runtime";
+const BUNDLE = join(BENCH_DIR, "bench.mjs");
 const TARGET_BINARY = 1024 * 1024;
 const TARGET_RSS_KB = 4 * 1024;
 
@@ -34,27 +38,49 @@ const mib = (s: Stats): string => `${(s.min / 1024).toFixed(2)} / ${(s.median / 
 const ratio = (node: number, stub: number): string => `${(node / stub).toFixed(1)}×`;
 const yes = (ok: boolean): string => (ok ? "met" : "**missed**");
 
-const stubjs = await buildRuntime();
+const engines = { new: debianQuickjs(console.log), old: previousQuickjs(console.log) };
+const stubjs = { new: await buildRuntime(), old: await buildRuntime(join(BENCH_DIR, "quickjs-previous"), engines.old) };
 await bundleInit(BUNDLE, "bench/runtime/work.ts");
+/** The bundle compiled by one engine's stubjsc, in a folder of its own (the .jsbc lands beside its source). */
+async function bytecodeOf(engine: keyof typeof engines): Promise<string> {
+  const dir = join(BENCH_DIR, `bytecode-${engine}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(BUNDLE, join(dir, basename(BUNDLE)));
+  return compileBytecode(join(dir, basename(BUNDLE)), dir, engines[engine]);
+}
+const bytecode = { new: await bytecodeOf("new"), old: await bytecodeOf("old") };
 const node = realpathSync(process.execPath);
-const runtimes = { stubjs: [stubjs, BUNDLE], node: [node, BUNDLE] } as const;
+/** Each runtime on the bundle's source; each stubjs also on its own stubjsc's bytecode of it. */
+const runtimes = {
+  new: [stubjs.new, BUNDLE],
+  old: [stubjs.old, BUNDLE],
+  node: [node, BUNDLE],
+  newBytecode: [stubjs.new, bytecode.new],
+  oldBytecode: [stubjs.old, bytecode.old],
+} as const;
+type Runtime = keyof typeof runtimes;
+const names = Object.keys(runtimes) as Runtime[];
 
-const samples: Record<keyof typeof runtimes, Sample[]> = { stubjs: [], node: [] };
+const samples = Object.fromEntries(names.map((n) => [n, [] as Sample[]])) as Record<Runtime, Sample[]>;
 for (let i = 0; i < runs; i++) {
-  const order = i % 2 === 0 ? (["stubjs", "node"] as const) : (["node", "stubjs"] as const);
+  // Each round starts with another runtime, so none is always first after the others.
+  const order = names.map((_, j) => names[(i + j) % names.length]);
   for (const name of order) samples[name].push(await measureOnce([...runtimes[name]]));
 }
 // Same bundle, same answer: everything but the self-timed milliseconds must match.
 const strip = (l: string): string => l.replace(/, \d+ ms of work$/, "");
-if (strip(samples.stubjs[0].line) !== strip(samples.node[0].line)) throw new Error(`the runtimes disagree:\n${samples.stubjs[0].line}\n${samples.node[0].line}`);
+for (const n of names) {
+  if (strip(samples[n][0].line) !== strip(samples.node[0].line)) throw new Error(`the runtimes disagree:\n${n}: ${samples[n][0].line}\nnode: ${samples.node[0].line}`);
+}
 const workMs = (x: Sample): number => Number(/(\d+) ms of work$/.exec(x.line)![1]);
-const work = (s: Sample[]): Stats => stats(s.map(workMs));
+const per = (f: (x: Sample) => number): Record<Runtime, Stats> =>
+  Object.fromEntries(names.map((n) => [n, stats(samples[n].map(f))])) as Record<Runtime, Stats>;
+const first = per((x) => x.firstLineMs);
+const rss = per((x) => x.peakRssKb);
+const work = per(workMs);
 /** Per run: the first line's time less the work the bundle timed itself: start-up, load, print. */
-const startup = (s: Sample[]): Stats => stats(s.map((x) => x.firstLineMs - workMs(x)));
-
-const first = { stubjs: stats(samples.stubjs.map((s) => s.firstLineMs)), node: stats(samples.node.map((s) => s.firstLineMs)) };
-const rss = { stubjs: stats(samples.stubjs.map((s) => s.peakRssKb)), node: stats(samples.node.map((s) => s.peakRssKb)) };
-const size = { stubjs: statSync(stubjs).size, node: statSync(node).size };
+const startup = per((x) => x.firstLineMs - workMs(x));
+const size = { new: statSync(stubjs.new).size, old: statSync(stubjs.old).size, node: statSync(node).size };
 
 let init: Stats[] | string;
 const unavailable = values["no-init"] ? "skipped (--no-init)" : initRssUnavailable();
@@ -67,25 +93,37 @@ else {
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const machine = `${cpu}, ${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, Node ${process.version}`;
+const v = { new: engines.new.version, old: engines.old.version };
+/** One table row: the new stubjs, the old, new ÷ old, node, node ÷ new. */
+const row = (what: string, n: Stats, o: Stats, nd: Stats | undefined, show: (s: Stats) => string): string =>
+  `| ${what} | ${show(n)} | ${show(o)} | ${ratio(n.median, o.median)} | ${nd ? show(nd) : "-"} | ${nd ? ratio(nd.median, n.median) : "-"} |`;
+const one = (x: number): Stats => stats([x]);
 const lines = [
   HEADING,
   "",
-  `Written by \`npm run bench:runtime\` (bench/runtime/run.ts, ${runs} runs of each, alternating) on ${new Date().toISOString().slice(0, 10)}.`,
+  `Written by \`npm run bench:runtime\` (bench/runtime/run.ts, ${runs} rounds of the five runs below, each round starting with another) on ${new Date().toISOString().slice(0, 10)}.`,
   `Machine: ${machine}.`,
   "",
-  `Both run the same bundle, \`${BUNDLE}\` (${kib(statSync(BUNDLE).size)}, built from bench/runtime/work.ts by the init's`,
+  `stubjs on QuickJS ${v.new} (${engines.new.origin}, what the image runs) and on QuickJS ${v.old} (${engines.old.origin},`,
+  `what it ran before), built by runtime/build.ts from the same runtime/native/ sources, and Node. All run the same bundle,`,
+  `\`${BUNDLE}\` (${kib(statSync(BUNDLE).size)}, built from bench/runtime/work.ts by the init's`,
   "esbuild setup): resolve the config layers, order and translate a shuffled 1500-key dm-argv, encode and decode",
-  "1000 XenStore frames, print one line, exit. Time to first line is from spawn to that line (it includes the",
+  "1000 XenStore frames, print one line, exit. Each stubjs also runs its own stubjsc's bytecode of it, as the image",
+  "runs the init. Time to first line is from spawn to that line (it includes the",
   "work, which the bundle also times itself, so each run splits into work and the rest); peak RSS is ru_maxrss",
   "from `/usr/bin/time -v`, from the same process. min / median / max:",
   "",
-  "| | stubjs | node | node ÷ stubjs (median) |",
-  "| --- | ---: | ---: | ---: |",
-  `| binary size | ${kib(size.stubjs)} | ${kib(size.node)} | ${ratio(size.node, size.stubjs)} |`,
-  `| time to first line | ${ms(first.stubjs)} | ${ms(first.node)} | ${ratio(first.node.median, first.stubjs.median)} |`,
-  `| peak RSS | ${mib(rss.stubjs)} | ${mib(rss.node)} | ${ratio(rss.node.median, rss.stubjs.median)} |`,
-  `| of which the work (self-timed) | ${ms(work(samples.stubjs))} | ${ms(work(samples.node))} | ${ratio(work(samples.node).median, work(samples.stubjs).median)} |`,
-  `| of which the rest: start, load, print | ${ms(startup(samples.stubjs))} | ${ms(startup(samples.node))} | ${ratio(startup(samples.node).median, startup(samples.stubjs).median)} |`,
+  `| | stubjs, QuickJS ${v.new} | stubjs, QuickJS ${v.old} | ${v.new} ÷ ${v.old} (median) | node | node ÷ stubjs ${v.new} (median) |`,
+  "| --- | ---: | ---: | ---: | ---: | ---: |",
+  row("binary size", one(size.new), one(size.old), one(size.node), (s) => kib(s.median)),
+  row("time to first line", first.new, first.old, first.node, ms),
+  row("peak RSS", rss.new, rss.old, rss.node, mib),
+  row("of which the work (self-timed)", work.new, work.old, work.node, ms),
+  row("of which the rest: start, load, print", startup.new, startup.old, startup.node, ms),
+  row("bytecode: the bundle's .jsbc", one(statSync(bytecode.new).size), one(statSync(bytecode.old).size), undefined, (s) => kib(s.median)),
+  row("bytecode: time to first line", first.newBytecode, first.oldBytecode, undefined, ms),
+  row("bytecode: peak RSS", rss.newBytecode, rss.oldBytecode, undefined, mib),
+  row("bytecode: the rest (start, load, print)", startup.newBytecode, startup.oldBytecode, undefined, ms),
   "",
   "QuickJS interprets; V8 compiles. The work is a few times slower under stubjs, start-up is an order of",
   "magnitude faster, and memory is what the stubdom cares about.",
@@ -95,8 +133,8 @@ const lines = [
     : `The init as PID 1 (the dev rootfs's stubjs + init bundle, booted by the native tier's harness against the dev xenstored with real QEMU; /proc/<pid>/status once health says running, ${initRuns} boots): VmHWM ${mib(init[0])}, VmRSS ${mib(init[1])}.`,
   "",
   "Targets:",
-  `- stubjs ≤ 1 MiB: ${kib(size.stubjs)}, ${yes(size.stubjs <= TARGET_BINARY)}.`,
-  `- RSS ≤ 4 MiB for the init: bench bundle peak ${(rss.stubjs.max / 1024).toFixed(2)} MiB (${yes(rss.stubjs.max <= TARGET_RSS_KB)})` +
+  `- stubjs ≤ 1 MiB: ${kib(size.new)}, ${yes(size.new <= TARGET_BINARY)}.`,
+  `- RSS ≤ 4 MiB for the init: bench bundle peak ${(rss.new.max / 1024).toFixed(2)} MiB (${yes(rss.new.max <= TARGET_RSS_KB)})` +
     (typeof init === "string" ? "; the init itself not measured." : `; the init as PID 1 peaks at ${(init[0].max / 1024).toFixed(2)} MiB (${yes(init[0].max <= TARGET_RSS_KB)}).`),
   "",
 ];
