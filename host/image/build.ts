@@ -21,7 +21,7 @@ import { devQemu } from "../../qemu/devQemu.ts";
 import { XEN_QEMU_CHOICES, xenInputs, type XenInputs, type XenQemuChoice } from "../../qemu/xenInputs.ts";
 import { XEN_RELEASE_TABLE, XEN_RELEASES, type XenReleaseName } from "../../qemu/xenReleases.ts";
 import { demoGuestImage } from "../../qemu/demoGuest.ts";
-import { buildRuntime, compileBytecode } from "../../runtime/build.ts";
+import { buildRuntime, compileBytecode, debianQuickjs } from "../../runtime/build.ts";
 import { bundleInit, DISPLAY_BUNDLE_OUT, DISPLAY_ENTRY } from "../../init/bundle.ts";
 import type { Compression } from "../../rootfs/compress.ts";
 import { devManifest, xenManifest } from "./flavours.ts";
@@ -110,11 +110,13 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
 
   const qemuChoice = xenQemuChoice(o.qemu);
   log("step 1/5: runtime");
-  const stubjs = await buildRuntime();
+  const quickjs = debianQuickjs(log);
+  const runtime = `QuickJS ${quickjs.version} (${quickjs.origin})`;
+  const stubjs = await buildRuntime(undefined, quickjs);
   log("step 2/5: init bundle");
   // The image carries the bundles as bytecode: stubjs then starts without parsing them.
   const bytecodeOf = async (what: string, bundle: string): Promise<string> => {
-    const bytecode = await compileBytecode(bundle);
+    const bytecode = await compileBytecode(bundle, undefined, quickjs);
     log(`${what}: ${bundle} ${statSync(bundle).size} bytes, as bytecode ${bytecode} ${statSync(bytecode).size} bytes`);
     return bytecode;
   };
@@ -137,13 +139,13 @@ export async function buildAll(o: BuildOptions = {}): Promise<Outputs> {
     const to = out.xen[xen.release.release];
     mkdirSync(dirname(to.rootfs), { recursive: true });
     copyFileSync(out.kernel, to.kernel);
-    return buildFlavour(xenManifest({ stubjs, initBundle, displayBundle, kernel, xen }), to.rootfs, to.manifest, compression, log);
+    return buildFlavour(xenManifest({ stubjs, runtime, initBundle, displayBundle, kernel, xen }), to.rootfs, to.manifest, compression, log);
   });
   // Dev mode runs on this host: its flavour is built on the release of this host's own packages.
   const hostXen = xens.find((x) => x.release.packagesFrom === "host");
   if (!hostXen) throw new Error("no Xen release is built from this host's packages, which the dev flavour needs");
   const devInputs = { qemu: devQemu(), demoGuest: demoGuestImage() };
-  const devImage = buildFlavour(devManifest({ stubjs, initBundle, displayBundle, kernel, xen: hostXen }, devInputs), out.devRootfs, out.devManifest, compression, log);
+  const devImage = buildFlavour(devManifest({ stubjs, runtime, initBundle, displayBundle, kernel, xen: hostXen }, devInputs), out.devRootfs, out.devManifest, compression, log);
 
   if (o.results) {
     const section = resultsSection([...xenImages, devImage], { description: `${kernel.package} ${kernel.version}`, bytes: statSync(out.kernel).size });

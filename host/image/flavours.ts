@@ -18,6 +18,8 @@ import { DISPLAY_BUNDLE } from "../../init/displayService.ts";
 
 export interface FlavourInputs {
   stubjs: string;
+  /** Which QuickJS stubjs and the bytecode are of, for the manifest: "QuickJS 2025-04-26 (Debian trixie source quickjs ...)". */
+  runtime: string;
   initBundle: string;
   /** The display bridge's bundle (display/). */
   displayBundle: string;
@@ -90,7 +92,7 @@ export function xenManifest(inputs: FlavourInputs): Manifest {
     imageInfo,
     layers,
     root,
-    sources: { qemu: qemu.description, xen: inputs.xen.description, kernel: `${inputs.kernel.package} ${inputs.kernel.version}` },
+    sources: { qemu: qemu.description, xen: inputs.xen.description, kernel: `${inputs.kernel.package} ${inputs.kernel.version}`, runtime: inputs.runtime },
     items: [
       ...baseItems,
       ...runtimeItems(inputs),

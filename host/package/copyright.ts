@@ -86,7 +86,7 @@ export function copyrightText(c: CopyrightInput): string {
       ...field("Comment", "", [
         ...para("An initramfs (a compressed cpio archive). It holds:"),
         ...para(
-          "/init, stubdom-init's runtime: its own code (MIT) with QuickJS (MIT, Fabrice Bellard and Charlie Gordon) and musl libc (MIT), linked statically; " +
+          `/init, stubdom-init's runtime: its own code (MIT) with QuickJS (MIT, Fabrice Bellard and Charlie Gordon; ${c.rootfs.sources.runtime ?? "from Debian's quickjs source package"}) and musl libc (MIT), linked statically; ` +
             "lib/stubdom/*.jsbc (its init and display bridge, as QuickJS bytecode) and etc/stubdom/*: stubdom-init's (MIT);",
         ),
         ...para(`usr/bin/qemu-system-i386 and usr/share/qemu/keymaps: QEMU (GPL-2), ${c.rootfs.sources.qemu ?? "built from Debian's qemu source package"}, with stubdom-init's patches (qemu/patches/ in its source);`),

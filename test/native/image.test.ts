@@ -172,6 +172,7 @@ test("each xen image's Debian packages are its release's suite's: 4.17's bookwor
     assert.match(m.packages[`libxenmisc${f.release}`] ?? "", suiteMark[suite]!, `${f.name}: libxenmisc${f.release}`);
     assert.match(m.packages["libc6"] ?? "", suiteMark[suite]!, `${f.name}: libc6`);
     assert.ok(m.sources.qemu?.includes(`Debian ${suite} source qemu`), `${f.name}: ${m.sources.qemu}`);
+    assert.match(m.sources.runtime ?? "", /^QuickJS \d{4}-\d\d-\d\d \(Debian trixie source quickjs /, `${f.name}: every image's stubjs is Debian 13's QuickJS`);
     const other = Object.entries(m.packages).filter(([, v]) => Object.entries(suiteMark).some(([s, mark]) => s !== suite && mark.test(v)));
     assert.equal(other, [], `${f.name}: packages of another suite`);
   }

@@ -6,7 +6,6 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { kernelChoice, xenQemuChoice } from "../../host/image/build.ts";
 import { ninjaProgress } from "../../buildkit/buildProcess.ts";
-import { showsrcVersions } from "../../buildkit/debianSource.ts";
 import { CONFIGURE_FLAGS, configureFlags, deviceLines, DEVICES, LEAN_QEMU, leanQemuHash, patches, upstreamRelease } from "../../qemu/leanQemu.ts";
 import { BUILT_IN_LIST, moduleItems } from "../../host/image/flavours.ts";
 import { parseModuleList } from "../../init/kernelModules.ts";
@@ -79,12 +78,6 @@ for (const [version, flags, devices] of added) {
     assert.equal(deviceLines(version), [...DEVICES, ...devices]);
   });
 }
-
-test("showsrcVersions: every version of the named source package, none of another", () => {
-  const text = "Package: qemu\nBinary: qemu-system\nVersion: 1:7.2+dfsg-7+deb12u18\n\nPackage: qemu\nVersion: 1:7.2+dfsg-7+deb12u15\n\nPackage: qemu-other\nVersion: 9\n";
-  assert.equal(showsrcVersions(text, "qemu"), ["1:7.2+dfsg-7+deb12u18", "1:7.2+dfsg-7+deb12u15"]);
-  assert.equal(showsrcVersions("", "qemu"), []);
-});
 
 test("ninjaProgress reads [n/N]; other lines are not progress", () => {
   assert.is(ninjaProgress("[597/1194] Compiling C object x.o"), 0.5);

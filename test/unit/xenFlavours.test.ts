@@ -120,6 +120,7 @@ function chrootInputs(): FlavourInputs {
   put(`${layer}${LEAN_QEMU}`);
   return {
     stubjs: "/build/stubjs",
+    runtime: "QuickJS 2025-04-26 (Debian trixie source quickjs 2025.04.26-1)",
     initBundle: "/build/init.jsbc",
     displayBundle: "/build/display.jsbc",
     kernel: { release: "stubdom", package: "linux-source-6.1", version: "1", vmlinuz: "/k", modulesDir: "/none", config: "/c", builtIn: true },
