@@ -88,8 +88,17 @@ function units(compiler: string, tree: QuickjsTree): { quickjs: Unit[]; native: 
   return { quickjs, native, stubjsc: unit(compilerSource, ours, [...quickjsHeaders, ...nativeHeaders]) };
 }
 
-/** The units as the installed compiler would build them now. */
-const currentUnits = async (tree: QuickjsTree) => units((await run(CC, ["--version"])).stdout, tree);
+const unitsByTree = new Map<string, Promise<ReturnType<typeof units>>>();
+/** The units as the installed compiler builds them, read and hashed once per tree in a process
+ *  (a build links stubjs and compiles two bundles with the same objects). */
+function currentUnits(tree: QuickjsTree): Promise<ReturnType<typeof units>> {
+  let u = unitsByTree.get(tree.dir);
+  if (!u) {
+    u = run(CC, ["--version"]).then(({ stdout }) => units(stdout, tree));
+    unitsByTree.set(tree.dir, u);
+  }
+  return u;
+}
 
 /** The object file of one unit, compiled unless cached; compiler warnings are passed on. */
 async function compile(u: Unit): Promise<string> {

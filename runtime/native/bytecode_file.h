@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+/* How stubjs tells a bytecode file from a source one (runtime/build.ts names them so). */
+#define JSBC_SUFFIX ".jsbc"
 #define JSBC_MAGIC "STUBJSBC"
 #define JSBC_ID_SIZE 16
 /* magic (8), QuickJS build id (16), bytecode length (4, LE), jsbc_checksum of the bytecode (8, LE). */

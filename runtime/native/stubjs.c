@@ -12,8 +12,7 @@
 #include "host.h"
 #include "sys.h"
 
-#define DEFAULT_INIT "/lib/stubdom/init.jsbc"
-#define BYTECODE_SUFFIX ".jsbc"
+#define DEFAULT_INIT "/lib/stubdom/init" JSBC_SUFFIX
 
 static int has_suffix(const char *s, const char *suffix)
 {
@@ -21,30 +20,34 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The module in buf, compiled from source or read as bytecode (.jsbc, written by stubjsc from the
- * same QuickJS build), resolved and ready to evaluate; JS_EXCEPTION on failure. */
-static JSValue module_from(JSContext *ctx, const uint8_t *buf, size_t len, const char *path)
+/* The module in bytecode (a .jsbc file, written by stubjsc from the same QuickJS build) as an
+ * unresolved module; JS_EXCEPTION on failure. */
+static JSValue module_from_bytecode(JSContext *ctx, const uint8_t *buf, size_t len)
 {
-    if (!has_suffix(path, BYTECODE_SUFFIX)) {
-        JSValue func = JS_Eval(ctx, (const char *)buf, len, path, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
-        if (!JS_IsException(func) && js_module_set_import_meta(ctx, func, 1, 1) < 0) {
-            JS_FreeValue(ctx, func);
-            return JS_EXCEPTION;
-        }
-        return func;
-    }
     const char *unfit = jsbc_check(buf, len);
     if (unfit)
         return JS_ThrowSyntaxError(ctx, "%s", unfit);
     JSValue func = JS_ReadObject(ctx, buf + JSBC_HEADER_SIZE, len - JSBC_HEADER_SIZE, JS_READ_OBJ_BYTECODE);
-    if (JS_IsException(func))
-        return func;
-    if (JS_VALUE_GET_TAG(func) != JS_TAG_MODULE) {
+    if (!JS_IsException(func) && JS_VALUE_GET_TAG(func) != JS_TAG_MODULE) {
         JS_FreeValue(ctx, func);
         return JS_ThrowTypeError(ctx, "the bytecode is not a module (stubjsc writes modules)");
     }
-    /* The source's path is not in the image: import.meta.url is the module's name as compiled. */
-    if (JS_ResolveModule(ctx, func) < 0 || js_module_set_import_meta(ctx, func, 0, 1) < 0) {
+    if (!JS_IsException(func) && JS_ResolveModule(ctx, func) < 0) {
+        JS_FreeValue(ctx, func);
+        return JS_EXCEPTION;
+    }
+    return func;
+}
+
+/* The module in buf, compiled from source or read as bytecode, resolved and ready to evaluate;
+ * JS_EXCEPTION on failure. */
+static JSValue module_from(JSContext *ctx, const uint8_t *buf, size_t len, const char *path)
+{
+    int bytecode = has_suffix(path, JSBC_SUFFIX);
+    JSValue func = bytecode ? module_from_bytecode(ctx, buf, len)
+                            : JS_Eval(ctx, (const char *)buf, len, path, JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    /* Bytecode's source path is not in the image: import.meta.url is the module's name as compiled. */
+    if (!JS_IsException(func) && js_module_set_import_meta(ctx, func, !bytecode, 1) < 0) {
         JS_FreeValue(ctx, func);
         return JS_EXCEPTION;
     }

@@ -39,31 +39,23 @@ static int net_ioctl(unsigned long request, void *arg)
     return rc;
 }
 
-/* The string argument 0 and a call on it; throws as call(args) on failure. */
-#define WITH_NAME(call_name, body)                                \
-    const char *name = JS_ToCString(ctx, argv[0]);                \
-    if (!name)                                                    \
-        return JS_EXCEPTION;                                      \
-    int rc = (body);                                              \
-    JSValue ret = rc < 0 ? SYS_THROW_ERRNO(call_name) : JS_UNDEFINED; \
-    JS_FreeCString(ctx, name);                                    \
-    return ret;
+/* An interface call on one or two names (a second one is NULL for one-name calls); -1 with errno on failure. */
+typedef int NameCall(const char *first, const char *second);
 
-/* A call on the two string arguments; throws as call(args) on failure. */
-static JSValue with_two_strings(JSContext *ctx, int argc, JSValueConst *argv, const char *call, int (*fn)(const char *, const char *))
+/* fn on the string argument 0 and, when names is 2, argument 1; throws as call(args) on failure. */
+static JSValue on_names(JSContext *ctx, int argc, JSValueConst *argv, const char *call, int names, NameCall *fn)
 {
-    const char *second = JS_ToCString(ctx, argv[1]);
-    if (!second)
-        return JS_EXCEPTION;
     const char *first = JS_ToCString(ctx, argv[0]);
-    int rc = first ? fn(first, second) : 0;
-    JSValue ret = !first ? JS_EXCEPTION : rc < 0 ? sys_throw(ctx, errno, call, argc, argv, NULL) : JS_UNDEFINED;
+    const char *second = first && names == 2 ? JS_ToCString(ctx, argv[1]) : NULL;
+    JSValue ret = JS_EXCEPTION;
+    if (first && (names == 1 || second))
+        ret = fn(first, second) < 0 ? SYS_THROW_ERRNO(call) : JS_UNDEFINED;
     JS_FreeCString(ctx, first);
     JS_FreeCString(ctx, second);
     return ret;
 }
 
-static int link_up(const char *name, int up)
+static int link_set_flags(const char *name, int up)
 {
     struct ifreq ifr;
     if (ifreq_for(&ifr, name) < 0 || net_ioctl(SIOCGIFFLAGS, &ifr) < 0)
@@ -72,11 +64,20 @@ static int link_up(const char *name, int up)
     return net_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
+static int link_set_up(const char *name, const char *unused)
+{
+    return link_set_flags(name, 1);
+}
+
+static int link_set_down(const char *name, const char *unused)
+{
+    return link_set_flags(name, 0);
+}
+
 /* linkUp(name, up): the interface's IFF_UP, as `ip link set dev NAME up|down`. */
 static JSValue js_link_up(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    int up = JS_ToBool(ctx, argv[1]);
-    WITH_NAME("linkUp", link_up(name, up))
+    return on_names(ctx, argc, argv, "linkUp", 1, JS_ToBool(ctx, argv[1]) ? link_set_up : link_set_down);
 }
 
 static int hex_digit(char c)
@@ -113,14 +114,14 @@ static int link_set_mac(const char *name, const char *mac)
 /* linkSetMac(name, "aa:bb:cc:dd:ee:ff"), as `ip link set dev NAME address MAC`. */
 static JSValue js_link_set_mac(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    return with_two_strings(ctx, argc, argv, "linkSetMac", link_set_mac);
+    return on_names(ctx, argc, argv, "linkSetMac", 2, link_set_mac);
 }
 
 /* At most this many addresses are taken off: PID 1 must not spin on a kernel that keeps one. */
 #define MAX_IPV4_ADDRESSES 256
 
 /* Setting 0.0.0.0 deletes the interface's IPv4 address; EADDRNOTAVAIL from the read means it has none. */
-static int link_clear_ipv4(const char *name)
+static int link_clear_ipv4(const char *name, const char *unused)
 {
     struct ifreq ifr;
     if (ifreq_for(&ifr, name) < 0)
@@ -142,13 +143,19 @@ static int link_clear_ipv4(const char *name)
 /* linkClearIpv4(name): no IPv4 address left on it, as `ip -4 addr flush dev NAME`. */
 static JSValue js_link_clear_ipv4(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    WITH_NAME("linkClearIpv4", link_clear_ipv4(name))
+    return on_names(ctx, argc, argv, "linkClearIpv4", 1, link_clear_ipv4);
+}
+
+static int bridge_create(const char *name, const char *unused)
+{
+    struct ifreq ifr; /* only for its length check: SIOCBRADDBR takes the bare name */
+    return ifreq_for(&ifr, name) < 0 ? -1 : net_ioctl(SIOCBRADDBR, ifr.ifr_name);
 }
 
 /* bridgeCreate(name), as `brctl addbr NAME`. */
 static JSValue js_bridge_create(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    WITH_NAME("bridgeCreate", strlen(name) >= IFNAMSIZ ? (errno = ENAMETOOLONG, -1) : net_ioctl(SIOCBRADDBR, (void *)name))
+    return on_names(ctx, argc, argv, "bridgeCreate", 1, bridge_create);
 }
 
 static int bridge_add_port(const char *bridge, const char *port)
@@ -164,7 +171,7 @@ static int bridge_add_port(const char *bridge, const char *port)
 /* bridgeAddPort(bridge, port), as `brctl addif BRIDGE PORT`. */
 static JSValue js_bridge_add_port(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
-    return with_two_strings(ctx, argc, argv, "bridgeAddPort", bridge_add_port);
+    return on_names(ctx, argc, argv, "bridgeAddPort", 2, bridge_add_port);
 }
 
 static const JSCFunctionListEntry funcs[] = {
