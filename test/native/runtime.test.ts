@@ -315,6 +315,37 @@ test("mount, umount2 and sethostname (in private namespaces)", () => {
   assert.equal(r, { mounted: true, gone: true, hostname: "stubdom-test" });
 });
 
+test("interfaces and bridges by ioctl, in a network namespace of its own; a failing call names itself and its arguments", () => {
+  const r = runJson(
+    `
+    // sysfs shows the interfaces of the namespace that mounted it: a fresh one, in this mount namespace.
+    sys.mount("sysfs", "/sys", "sysfs");
+    const sysfs = (dev, key) => readAll(os.open("/sys/class/net/" + dev + "/" + key, os.O_RDONLY)).trim();
+    sys.bridgeCreate("br-t");
+    sys.linkSetMac("br-t", "02:00:5e:10:20:30");
+    sys.linkUp("br-t", true);
+    const upFlags = Number(sysfs("br-t", "flags"));
+    sys.linkUp("br-t", false);
+    const downFlags = Number(sysfs("br-t", "flags"));
+    print(JSON.stringify({
+      mac: sysfs("br-t", "address"), up: (upFlags & 1) === 1, down: (downFlags & 1) === 0,
+      tooLong: thrown(() => sys.bridgeCreate("b".repeat(16))),
+      badMac: thrown(() => sys.linkSetMac("br-t", "02:00:5e:10:20")),
+      noLink: thrown(() => sys.linkUp("nosuch0", true)),
+      noPort: thrown(() => sys.bridgeAddPort("br-t", "nosuch0")),
+      noBridge: thrown(() => sys.bridgeAddPort("nosuch0", "lo")),
+    }));
+  `,
+    ["unshare", "--net", "--mount", "--propagation", "private"],
+  );
+  assert.equal({ mac: r.mac, up: r.up, down: r.down }, { mac: "02:00:5e:10:20:30", up: true, down: true });
+  assert.equal([r.tooLong.code, r.tooLong.message], ["ENAMETOOLONG", `bridgeCreate("${"b".repeat(16)}"): Filename too long`]);
+  assert.equal([r.badMac.code, r.badMac.message], ["EINVAL", 'linkSetMac("br-t", "02:00:5e:10:20"): Invalid argument']);
+  assert.equal([r.noLink.code, r.noLink.message], ["ENODEV", 'linkUp("nosuch0", true): No such device']);
+  assert.equal([r.noPort.code, r.noPort.message], ["ENODEV", 'bridgeAddPort("br-t", "nosuch0"): No such device']);
+  assert.is(r.noBridge.code, "ENODEV");
+});
+
 test("chmod, chown, symlink, mknod", () => {
   const r = runJson(`
     const f = DIR + "/meta";
