@@ -57,21 +57,30 @@ const byRound = <T extends { round?: number }>(xs: readonly T[], pick: (x: T) =>
     return v === undefined ? [] : [[x.round ?? i, v] as [number, number]];
   }));
 
+/** One table row of two sides' boots paired by round: each side's figures, and the median and range of the per-pair ratios a ÷ b. */
+function pairedRow(label: string, a: readonly BootSample[], b: readonly BootSample[], pick: (s: BootSample) => number | undefined, fmt: (s: Stats) => string = (s) => mmm(s)): string {
+  const x = byRound(a, pick);
+  const y = byRound(b, pick);
+  const r = pairRatios(x, y);
+  const cell = (v: Map<number, number>): string => (v.size ? fmt(stats([...v.values()])) : "n/a");
+  return `| ${label} | ${cell(x)} | ${cell(y)} | ${r ? `${r.median.toFixed(2)}× (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-"} |`;
+}
+
+/** The step names of our init's health boot-ms/<step> over the boots, and one step's milliseconds in a boot. */
+const bootSteps = (xs: readonly BootSample[]): string[] => [...new Set(xs.flatMap((x) => Object.keys(x.bootMsKeys ?? {})))];
+const bootStepMs = (key: string) => (x: BootSample): number | undefined => {
+  const v = Number(x.bootMsKeys?.[key] ?? NaN);
+  return Number.isNaN(v) ? undefined : v;
+};
+
 /** Our init's own step times (health boot-ms/<step>), median over the boots. */
 function ourSteps(xs: readonly BootSample[]): string {
-  const keys = [...new Set(xs.flatMap((x) => Object.keys(x.bootMsKeys ?? {})))];
-  const parts = keys.map((k) => `${k} ${stats(xs.map((x) => Number(x.bootMsKeys?.[k] ?? NaN)).filter((v) => !Number.isNaN(v))).median.toFixed(0)}`);
+  const parts = bootSteps(xs).map((k) => `${k} ${stats(xs.flatMap((x) => bootStepMs(k)(x) ?? [])).median.toFixed(0)}`);
   return parts.length ? `Our init's own step times (health \`boot-ms/<step>\`, median, ms): ${parts.join(", ")}.` : "";
 }
 
 export function bootSection(run: RunInfo, d: BootData): string {
-  const row = (label: string, pick: (s: BootSample) => number | undefined, fmt: (s: Stats) => string = (s) => mmm(s)): string => {
-    const o = byRound(d.ours, pick);
-    const b = byRound(d.baseline, pick);
-    const r = pairRatios(o, b);
-    const cell = (v: Map<number, number>): string => (v.size ? fmt(stats([...v.values()])) : "n/a");
-    return `| ${label} | ${cell(o)} | ${cell(b)} | ${r ? `${r.median.toFixed(2)}× (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-"} |`;
-  };
+  const row = (label: string, pick: (s: BootSample) => number | undefined, fmt?: (s: Stats) => string): string => pairedRow(label, d.ours, d.baseline, pick, fmt);
   const memBase = d.baseline.map((s) => initMemory(s.probe));
   const memRow = (label: string, pick: (m: ReturnType<typeof initMemory>) => number): string => {
     const o = byRound(d.ours, (s) => pick(initMemory(s.probe)));
@@ -268,18 +277,7 @@ export interface EngineBootData {
 /** Our init's boot in the dev VM on two QuickJS releases, step by step, paired by round. */
 export function engineBootSection(run: RunInfo, d: EngineBootData): string {
   const { current: now, previous: before } = d.versions;
-  const row = (label: string, pick: (s: BootSample) => number | undefined): string => {
-    const c = byRound(d.current, pick);
-    const p = byRound(d.previous, pick);
-    const r = pairRatios(c, p);
-    const cell = (v: Map<number, number>): string => (v.size ? mmm(stats([...v.values()])) : "n/a");
-    return `| ${label} | ${cell(c)} | ${cell(p)} | ${r ? `${r.median.toFixed(2)}× (${r.min.toFixed(2)}-${r.max.toFixed(2)})` : "-"} |`;
-  };
-  const steps = [...new Set([...d.current, ...d.previous].flatMap((x) => Object.keys(x.bootMsKeys ?? {})))];
-  const step = (k: string) => (s: BootSample): number | undefined => {
-    const v = Number(s.bootMsKeys?.[k] ?? NaN);
-    return Number.isNaN(v) ? undefined : v;
-  };
+  const row = (label: string, pick: (s: BootSample) => number | undefined): string => pairedRow(label, d.current, d.previous, pick);
   const runtimeBytes = (i: BenchImage): number => i.files.filter((f) => f.path === "/init" || f.path.endsWith(".jsbc")).reduce((a, f) => a + f.bytes, 0);
   return [
     ...header(HEADINGS.engines, run, `${d.current.length} boots of our init on QuickJS ${now} and ${d.previous.length} on QuickJS ${before} in the dev VM, alternating, all in one run.`, d.load),
@@ -292,7 +290,7 @@ export function engineBootSection(run: RunInfo, d: EngineBootData): string {
     `| | QuickJS ${now} | QuickJS ${before} | ${now} ÷ ${before} |`,
     "| --- | ---: | ---: | ---: |",
     row("the init's first console line (runtime start-up)", (s) => s.firstLineMs),
-    ...steps.map((k) => row(`step \`${k}\` (duration)`, step(k))),
+    ...bootSteps([...d.current, ...d.previous]).map((k) => row(`step \`${k}\` (duration)`, bootStepMs(k))),
     row("**QEMU's exec**", (s) => s.qemuExecMs),
     row("health `running`, as dom0 sees it", (s) => s.runningMs),
     row("the guest's first serial line (hvc3)", (s) => s.guestLineMs),

@@ -69,36 +69,59 @@ function child(script: string, args: string[] = []): boolean {
   return r.status === 0;
 }
 
-/** Our init in the dev VM on today's QuickJS and on the one before, alternating pair by pair. */
-async function enginesBench(images: BenchImages): Promise<void> {
-  const previous = await previousQuickjsImage(images.ours, log);
-  const kernel = await traceKernel(log);
-  const samples = { current: [] as BootSample[], previous: [] as BootSample[] };
-  const rootfs = { current: images.ours.rootfs, previous: previous.image.rootfs };
+interface AlternatingBoots<K extends string> {
+  samples: Record<K, BootSample[]>;
+  load: LoadSample[];
+  failures: string[];
+}
+
+/**
+ * `boots` pairs of dev-VM boots, one of each kind (`label` names it in the log), each sample tagged
+ * with its pair's round.
+ */
+async function alternatingBoots<K extends string>(kinds: readonly [K, K], label: (kind: K) => string, boot: (kind: K) => Promise<BootSample>): Promise<AlternatingBoots<K>> {
+  const samples = Object.fromEntries(kinds.map((k) => [k, [] as BootSample[]])) as Record<K, BootSample[]>;
   const load: LoadSample[] = [];
   const failures: string[] = [];
+  // ABBA: each pair's order flips, so a drift in the machine's load hits both sides alike.
   for (let i = 0; i < boots; i++) {
-    const order = i % 2 === 0 ? (["current", "previous"] as const) : (["previous", "current"] as const);
-    for (const engine of order) {
+    const order = i % 2 === 0 ? kinds : ([kinds[1], kinds[0]] as const);
+    for (const kind of order) {
+      // One retry: a boot lost to the harness (not to the init) should not cost the pair.
       for (let attempt = 1; attempt <= 2; attempt++) {
         load.push(sampleLoad());
         try {
-          const s = await measureBoot({ init: "ours", kernel: kernel.vmlinuz, rootfs: rootfs[engine], memoryMiB: BOOT_MEMORY_MIB });
-          samples[engine].push({ ...s, round: i });
-          log(`boot ${i + 1}/${boots} QuickJS ${engine}: first line ${s.firstLineMs.toFixed(0)} ms, QEMU exec ${s.qemuExecMs.toFixed(0)} ms, guest line ${s.guestLineMs.toFixed(0)} ms`);
+          const s = await boot(kind);
+          samples[kind].push({ ...s, round: i });
+          log(
+            `boot ${i + 1}/${boots} ${label(kind)}: first line ${s.firstLineMs.toFixed(0)} ms, QEMU exec ${s.qemuExecMs.toFixed(0)} ms (modules ${s.modulesMs.toFixed(0)} ms), ` +
+              `guest line ${s.guestLineMs.toFixed(0)} ms${s.runningMs === undefined ? "" : `, running ${s.runningMs.toFixed(0)} ms`}`,
+          );
           break;
         } catch (e) {
-          failures.push(`${engine} #${i + 1}, attempt ${attempt}: ${(e as Error).message.split("\n")[0]}`);
-          log(`boot ${i + 1}/${boots} QuickJS ${engine} failed (attempt ${attempt}): ${(e as Error).message}`);
+          failures.push(`${kind} #${i + 1}, attempt ${attempt}: ${(e as Error).message.split("\n")[0]}`);
+          log(`boot ${i + 1}/${boots} ${label(kind)} failed (attempt ${attempt}): ${(e as Error).message}`);
         }
       }
     }
   }
+  return { samples, load, failures };
+}
+
+/** Our init in the dev VM on today's QuickJS and on the one before, alternating pair by pair. */
+async function enginesBench(images: BenchImages): Promise<void> {
+  const previous = await previousQuickjsImage(images.ours, log);
+  const kernel = await traceKernel(log);
+  const rootfs = { current: images.ours.rootfs, previous: previous.image.rootfs };
+  const versions = { current: debianQuickjs().version, previous: previous.version };
+  const { samples, load, failures } = await alternatingBoots(["current", "previous"] as const, (engine) => `QuickJS ${versions[engine]}`, (engine) =>
+    measureBoot({ init: "ours", kernel: kernel.vmlinuz, rootfs: rootfs[engine], memoryMiB: BOOT_MEMORY_MIB }),
+  );
   sections.set(
     HEADINGS.engines,
     engineBootSection(run, {
       ...samples,
-      versions: { current: debianQuickjs().version, previous: previous.version },
+      versions,
       images: { current: images.ours, previous: previous.image },
       kernel: `${images.kernel.description} + bench/boot/${TRACE_FRAGMENT}`,
       memoryMiB: BOOT_MEMORY_MIB,
@@ -109,30 +132,11 @@ async function enginesBench(images: BenchImages): Promise<void> {
 }
 
 async function bootBench(images: BenchImages): Promise<BootSample[]> {
-  const samples: Record<InitKind, BootSample[]> = { ours: [], baseline: [] };
-  const load: LoadSample[] = [];
-  const failures: string[] = [];
   // The build's kernel has no tracing: the bench boots the same kernel with bench/boot/trace.config on top.
   const kernel = await traceKernel(log);
-  // ABBA: each pair's order flips, so a drift in the machine's load hits both sides alike.
-  for (let i = 0; i < boots; i++) {
-    const order: InitKind[] = i % 2 === 0 ? ["ours", "baseline"] : ["baseline", "ours"];
-    for (const init of order) {
-      // One retry: a boot lost to the harness (not to the init) should not cost the pair.
-      for (let attempt = 1; attempt <= 2; attempt++) {
-        load.push(sampleLoad());
-        try {
-          const s = await measureBoot({ init, kernel: kernel.vmlinuz, rootfs: images[init].rootfs, memoryMiB: BOOT_MEMORY_MIB });
-          samples[init].push({ ...s, round: i });
-          log(`boot ${i + 1}/${boots} ${init}: QEMU exec ${s.qemuExecMs.toFixed(0)} ms (modules ${s.modulesMs.toFixed(0)} ms), guest line ${s.guestLineMs.toFixed(0)} ms${s.runningMs === undefined ? "" : `, running ${s.runningMs.toFixed(0)} ms`}`);
-          break;
-        } catch (e) {
-          failures.push(`${init} #${i + 1}, attempt ${attempt}: ${(e as Error).message.split("\n")[0]}`);
-          log(`boot ${i + 1}/${boots} ${init} failed (attempt ${attempt}): ${(e as Error).message}`);
-        }
-      }
-    }
-  }
+  const { samples, load, failures } = await alternatingBoots<InitKind>(["ours", "baseline"], (init) => init, (init) =>
+    measureBoot({ init, kernel: kernel.vmlinuz, rootfs: images[init].rootfs, memoryMiB: BOOT_MEMORY_MIB }),
+  );
   sections.set(
     HEADINGS.boot,
     bootSection(run, { ...samples, images, kernel: `${images.kernel.description} + bench/boot/${TRACE_FRAGMENT}`, memoryMiB: BOOT_MEMORY_MIB, load, failures }),

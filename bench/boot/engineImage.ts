@@ -1,32 +1,26 @@
 // The bench's dev image on the QuickJS before today's (bench/runtime/previousQuickjs.ts): /init is
 // stubjs built from it out of the same runtime/native/ sources, and the init and display bundles are
 // the same esbuild outputs compiled by that build's stubjsc; every other file is the dev rootfs's.
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { INIT_BUNDLE } from "../../host/image/flavours.ts";
-import { DISPLAY_BUNDLE_OUT } from "../../init/bundle.ts";
+import { DISPLAY_BUNDLE_OUT, INIT_BUNDLE_OUT } from "../../init/bundle.ts";
 import { DISPLAY_BUNDLE } from "../../init/displayService.ts";
 import { readCpio, type CpioEntry } from "../../rootfs/cpio.ts";
-import { buildRuntime, compileBytecode } from "../../runtime/build.ts";
+import { buildRuntime } from "../../runtime/build.ts";
+import { bytecodeIn } from "../runtime/bytecodeIn.ts";
 import { previousQuickjs } from "../runtime/previousQuickjs.ts";
 import { BENCH_DIR, benchImage, type BenchImage } from "./images.ts";
-
-/** The init bundle host/image/build.ts compiled into the dev rootfs. */
-const INIT_BUNDLE_OUT = "build/init/init.js";
 
 export async function previousQuickjsImage(ours: BenchImage, log: (line: string) => void): Promise<{ image: BenchImage; version: string }> {
   const tree = previousQuickjs(log);
   const dir = join(BENCH_DIR, "quickjs-previous");
-  mkdirSync(dir, { recursive: true });
   const stubjs = await buildRuntime(dir, tree);
-  const compiled = async (bundle: string, name: string): Promise<Uint8Array> => {
-    copyFileSync(bundle, join(dir, name));
-    return readFileSync(await compileBytecode(join(dir, name), dir, tree));
-  };
+  const compiled = async (bundle: string): Promise<Uint8Array> => readFileSync(await bytecodeIn(dir, bundle, tree));
   const replaced = new Map<string, Uint8Array>([
     ["init", readFileSync(stubjs)],
-    [INIT_BUNDLE.slice(1), await compiled(INIT_BUNDLE_OUT, "init.js")],
-    [DISPLAY_BUNDLE.slice(1), await compiled(DISPLAY_BUNDLE_OUT, "display.js")],
+    [INIT_BUNDLE.slice(1), await compiled(INIT_BUNDLE_OUT)],
+    [DISPLAY_BUNDLE.slice(1), await compiled(DISPLAY_BUNDLE_OUT)],
   ]);
   const entries = readCpio(readFileSync(ours.cpio)).map((e): CpioEntry => {
     const data = replaced.get(e.path);

@@ -4,12 +4,13 @@
 // to the first line and peak RSS of each run, N rounds, min/median/max and ratios; then the real init's memory as PID 1
 // (when the dev rootfs is built). Writes the "## Runtime" section of bench/RESULTS.md, leaving the
 // other sections as they are.
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleInit } from "../../init/bundle.ts";
-import { buildRuntime, compileBytecode, debianQuickjs } from "../../runtime/build.ts";
+import { buildRuntime, debianQuickjs } from "../../runtime/build.ts";
+import { bytecodeIn } from "./bytecodeIn.ts";
 import { RESULTS, rewriteSections } from "../resultsFile.ts";
 import { initRssUnavailable, measureInit, type InitMemory } from "./initRss.ts";
 import { measureOnce, stats, type Sample, type Stats } from "./measure.ts";
@@ -41,14 +42,10 @@ const yes = (ok: boolean): string => (ok ? "met" : "**missed**");
 const engines = { new: debianQuickjs(console.log), old: previousQuickjs(console.log) };
 const stubjs = { new: await buildRuntime(), old: await buildRuntime(join(BENCH_DIR, "quickjs-previous"), engines.old) };
 await bundleInit(BUNDLE, "bench/runtime/work.ts");
-/** The bundle compiled by one engine's stubjsc, in a folder of its own (the .jsbc lands beside its source). */
-async function bytecodeOf(engine: keyof typeof engines): Promise<string> {
-  const dir = join(BENCH_DIR, `bytecode-${engine}`);
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(BUNDLE, join(dir, basename(BUNDLE)));
-  return compileBytecode(join(dir, basename(BUNDLE)), dir, engines[engine]);
-}
-const bytecode = { new: await bytecodeOf("new"), old: await bytecodeOf("old") };
+const bytecode = {
+  new: await bytecodeIn(join(BENCH_DIR, "bytecode-new"), BUNDLE, engines.new),
+  old: await bytecodeIn(join(BENCH_DIR, "bytecode-old"), BUNDLE, engines.old),
+};
 const node = realpathSync(process.execPath);
 /** Each runtime on the bundle's source; each stubjs also on its own stubjsc's bytecode of it. */
 const runtimes = {
