@@ -5,10 +5,11 @@
 // once into the cache (like a chroot's, they are the archive as on the day they were fetched), so
 // this host's apt sources stay as they are and a warm build needs no network.
 //   tsx buildkit/debianSource.ts SUITE PACKAGE    fetches one (or finds it cached) and prints where
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { hostBuildRoot, runIn } from "./buildRoot.ts";
 import { cacheEntry, inputHash } from "./cache.ts";
 import { debianSources } from "./debianChroot.ts";
 
@@ -46,14 +47,8 @@ export const privateAptOptions = (dir: string): string[] =>
     "APT::Sandbox::User=root",
   ].flatMap((o) => ["-o", o]);
 
-const run = (cmd: string, args: readonly string[], cwd: string): string => {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-  } catch (e) {
-    const stderr = String((e as { stderr?: string }).stderr ?? "").trim();
-    throw new Error(`${cmd} ${args.filter((a) => a !== "-o" && !a.includes("::")).join(" ")} (in ${cwd}) failed: ${stderr.split("\n").slice(-5).join("\n") || (e as Error).message}`);
-  }
-};
+/** A command on this host, in `cwd`; its stdout, or an error naming it and quoting its stderr. */
+const run = (cmd: string, args: readonly string[], cwd: string): string => runIn(hostBuildRoot().at(cwd), cmd, args, cwd);
 
 /** The suite's deb-src lists in the cache, fetched once; apt's options to use them. */
 function suiteLists(suite: string, log: (line: string) => void): string[] {

@@ -26,7 +26,10 @@ export const schemasAsJson: Plugin = {
 export const DISPLAY_ENTRY = "display/main.ts";
 export const DISPLAY_BUNDLE_OUT = "build/init/display.js";
 
-export async function bundleInit(outfile = "build/init/init.js", entry = "init/main.ts"): Promise<string> {
+/** Where the init's bundle goes by default (host/image/build.ts compiles it to the image's bytecode). */
+export const INIT_BUNDLE_OUT = "build/init/init.js";
+
+export async function bundleInit(outfile = INIT_BUNDLE_OUT, entry = "init/main.ts"): Promise<string> {
   await build({
     entryPoints: [entry],
     outfile,

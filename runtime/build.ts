@@ -19,10 +19,10 @@ const nativeDir = join(root, "runtime", "native");
 const compilerSource = join(root, "runtime", "compiler", "stubjsc.c");
 
 /** The Debian suite and source package stubjs's QuickJS comes from. */
-export const QUICKJS_SUITE = "trixie";
-export const QUICKJS_PACKAGE = "quickjs";
+const QUICKJS_SUITE = "trixie";
+const QUICKJS_PACKAGE = "quickjs";
 
-/** A QuickJS source tree and the C files of it that stubjs links. */
+/** A QuickJS source tree: where it is, its release, and where it came from. */
 export interface QuickjsTree {
   dir: string;
   /** As the tree's VERSION file says, e.g. 2025-04-26: QuickJS's CONFIG_VERSION. */
