@@ -14,6 +14,7 @@ import type { GuestConfig } from "./guestConfig.ts";
 import { applyNetSteps } from "./netSteps.ts";
 import { startLibxlQmpRelay } from "./libxlQmpRelay.ts";
 import type { Log } from "./log.ts";
+import { PciPassthrough } from "./pciPassthrough.ts";
 import { tapSteps, type BridgePair } from "./network.ts";
 import { LIBXL_QMP_SOCKET, QEMU_LIBXL_SOCKET, QemuLauncher, QMP_DIR } from "./qemuLauncher.ts";
 import { ChildOutput } from "./childOutput.ts";
@@ -80,7 +81,10 @@ export async function startDeviceModel(c: DeviceModelContext): Promise<string | 
     if (data.saveFd !== undefined) save = new DeviceStateSave(sys, reaper, data.saveFd, c.logFd);
     if (qmpProxy) {
       sys.mkdir(QMP_DIR, 0o700);
-      if (save) startLibxlQmpRelay(sys, log, sys.unixListen(LIBXL_QMP_SOCKET), QEMU_LIBXL_SOCKET, save);
+      if (save) {
+        const pci = new PciPassthrough(sys, log, c.xs, image.pcifrontLookup !== true);
+        startLibxlQmpRelay(sys, log, sys.unixListen(LIBXL_QMP_SOCKET), QEMU_LIBXL_SOCKET, { save, pci });
+      }
       else log.warn("save: no save console (device/console/1): libxl cannot save this guest's device model");
     }
     const launcher = new QemuLauncher(

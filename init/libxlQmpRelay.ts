@@ -2,7 +2,10 @@
 // connection, and this relay carries the lines between it and QEMU's own monitor for libxl. It
 // reads libxl's commands only to see `xen-save-devices-state`: before QEMU gets that one the state
 // file is emptied, and QEMU's answer is held until the state is complete in dom0 (deviceState.ts),
-// or replaced by an error that says why not. Everything else passes as it came, in order.
+// or replaced by an error that says why not. A `device_add` of a host PCI device
+// (xen-pci-passthrough) waits until the device is there for QEMU (pciPassthrough.ts), and becomes an
+// error that says why when it is not; what libxl sends meanwhile waits behind it. Everything else
+// passes as it came, in order.
 // While QEMU is down (a restart), a connection waits for the next QEMU's monitor, retrying with a
 // backoff up to QEMU_WAIT_MS: closing it at once would make vchan-socket-proxy, which reconnects as
 // soon as a connection ends, spin against the init.
@@ -15,6 +18,8 @@ import { acceptConnections } from "./acceptConnections.ts";
 import type { Log } from "./log.ts";
 
 export const SAVE_COMMAND = "xen-save-devices-state";
+/** The QEMU device libxl adds for each host PCI device it passes through. */
+export const PCI_PASSTHROUGH_DRIVER = "xen-pci-passthrough";
 /** How long a libxl connection waits for QEMU's monitor (a restart's backoff is at most 10 s by default). */
 export const QEMU_WAIT_MS = 30_000;
 const RETRY_FIRST_MS = 50;
@@ -26,6 +31,16 @@ export interface SaveHook {
   refusal(): string | undefined;
   prepare(): void;
   deliver(): Promise<Delivery>;
+}
+
+export interface PciHook {
+  /** Resolves once host device `hostaddr` is there for QEMU; to a sentence when it is not. */
+  ready(hostaddr: string): Promise<string | undefined>;
+}
+
+export interface RelayHooks {
+  save: SaveHook;
+  pci: PciHook;
 }
 
 /** QMP's error reply for command `id` (the id as libxl sent it, already JSON). */
@@ -43,11 +58,13 @@ class Relay {
   private saveId: string | undefined;
   /** QEMU's lines that wait behind a held save answer. */
   private held: Uint8Array[] | undefined;
+  /** libxl's lines that wait behind a device_add whose device is not there yet. */
+  private behindPci: Uint8Array[] | undefined;
   private open = true;
 
   constructor(
     private readonly libxl: ByteStream,
-    private readonly save: SaveHook,
+    private readonly hooks: RelayHooks,
     private readonly log: Log,
   ) {
     libxl.onData((b) => this.guard(() => this.fromLibxlData(b)));
@@ -89,21 +106,51 @@ class Relay {
 
   private fromLibxlData(bytes: Uint8Array): void {
     for (const line of this.fromLibxl.push(bytes)) {
-      const cmd = qmpObject(line, decodeUtf8);
-      if (cmd?.execute === SAVE_COMMAND) {
-        const id = JSON.stringify(cmd.id ?? null);
-        const refused = this.save.refusal();
-        if (refused) {
-          this.log.error(`save: refused: ${refused}`);
-          this.libxl.write(qmpError(id, `stubdom: ${refused}`));
-          continue;
-        }
-        this.save.prepare();
-        this.saveId = id;
-        this.log.info("save: libxl asked QEMU for the device state");
-      }
-      this.toQemu(line);
+      if (this.behindPci) {
+        if (this.behindPci.length >= MAX_WAITING_LINES) throw new Error(`libxl sent ${MAX_WAITING_LINES} lines while a PCI device_add waited`);
+        this.behindPci.push(line);
+      } else this.fromLibxlLine(line);
     }
+  }
+
+  private fromLibxlLine(line: Uint8Array): void {
+    const cmd = qmpObject(line, decodeUtf8);
+    const id = JSON.stringify(cmd?.id ?? null);
+    if (cmd?.execute === SAVE_COMMAND) {
+      const refused = this.hooks.save.refusal();
+      if (refused) {
+        this.log.error(`save: refused: ${refused}`);
+        this.libxl.write(qmpError(id, `stubdom: ${refused}`));
+        return;
+      }
+      this.hooks.save.prepare();
+      this.saveId = id;
+      this.log.info("save: libxl asked QEMU for the device state");
+    }
+    const args = cmd?.execute === "device_add" ? cmd.arguments : undefined;
+    if (typeof args === "object" && args !== null && (args as { driver?: unknown }).driver === PCI_PASSTHROUGH_DRIVER) {
+      const hostaddr = String((args as { hostaddr?: unknown }).hostaddr ?? "");
+      this.behindPci = [];
+      void this.hooks.pci.ready(hostaddr).then((why) => this.pciSettled(line, id, hostaddr, why));
+      return;
+    }
+    this.toQemu(line);
+  }
+
+  /** The held device_add goes to QEMU, or becomes an error for libxl; then what waited behind it. */
+  private pciSettled(line: Uint8Array, id: string, hostaddr: string, why: string | undefined): void {
+    const behind = this.behindPci ?? [];
+    this.behindPci = undefined;
+    if (!this.open) return;
+    this.guard(() => {
+      if (why === undefined) this.toQemu(line);
+      else {
+        this.log.error(`pci: device_add of host ${hostaddr} refused: ${why}`);
+        this.libxl.write(qmpError(id, `stubdom: ${why}`));
+      }
+      while (behind.length > 0 && !this.behindPci) this.fromLibxlLine(behind.shift()!);
+      if (this.behindPci) this.behindPci.unshift(...behind);
+    });
   }
 
   private fromQemuData(bytes: Uint8Array): void {
@@ -118,7 +165,7 @@ class Relay {
         this.saveId = undefined;
         if ("return" in reply) {
           this.held = [];
-          void this.save.deliver().then((d) => this.release(id, line, d));
+          void this.hooks.save.deliver().then((d) => this.release(id, line, d));
           continue;
         }
         this.log.error(`save: QEMU could not save the device state: ${JSON.stringify(reply.error)}`);
@@ -159,8 +206,8 @@ function connectQemu(sys: Sys, log: Log, relay: Relay, qemuSocket: string, start
 }
 
 /** Accepts libxl's connections on `listenFd` (nonblocking) and relays each to QEMU's monitor at `qemuSocket`. */
-export function startLibxlQmpRelay(sys: Sys, log: Log, listenFd: number, qemuSocket: string, save: SaveHook): void {
+export function startLibxlQmpRelay(sys: Sys, log: Log, listenFd: number, qemuSocket: string, hooks: RelayHooks): void {
   acceptConnections(sys, log, listenFd, "qmp relay: accepting libxl's connection", (fd) =>
-    connectQemu(sys, log, new Relay(fdStream(sys, fd, "libxl's QMP connection"), save, log), qemuSocket, sys.now()),
+    connectQemu(sys, log, new Relay(fdStream(sys, fd, "libxl's QMP connection"), hooks, log), qemuSocket, sys.now()),
   );
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Layer } from "../buildkit/debianPackages.ts";
 import { unpackDebs } from "../buildkit/debianPackages.ts";
 import { readElfDynamic } from "../rootfs/elf.ts";
+import { findsPcifrontAddress } from "./qemuRelease.ts";
 import type { QemuSource } from "./qemuSource.ts";
 import { FIRMWARE_PACKAGES, xenPackages, type XenRelease } from "./xenReleases.ts";
 
@@ -45,7 +46,7 @@ export const debianXenPackages = (release: XenRelease): string[] => [DEBIAN_QEMU
  * Debian's qemu-system-xen of the release's suite as the xen flavour's QemuSource. `hostBinary` is
  * its file here: whether it takes `-sandbox` is whether it links libseccomp (Debian 12's does not).
  */
-export function debianQemu(release: XenRelease, description: string, layers: Layer[], hostBinary: string): QemuSource {
+export function debianQemu(release: XenRelease, description: string, version: string, layers: Layer[], hostBinary: string): QemuSource {
   return {
     description,
     binary: XEN_QEMU,
@@ -53,6 +54,7 @@ export function debianQemu(release: XenRelease, description: string, layers: Lay
     data: xenQemuData(release),
     layers,
     seccomp: readElfDynamic(readFileSync(hostBinary)).needed.some((lib) => lib.startsWith("libseccomp")),
+    pcifrontLookup: findsPcifrontAddress(version),
   };
 }
 
@@ -65,5 +67,5 @@ export interface DebianXen {
 export function debianXen(release: XenRelease, log: (line: string) => void = () => undefined): DebianXen {
   const layers = unpackDebs(debianXenPackages(release), log);
   const qemuDeb = layers[0]!;
-  return { layers, qemu: debianQemu(release, `Debian ${qemuDeb.package} ${qemuDeb.version}`, layers, join(qemuDeb.dir, XEN_QEMU)) };
+  return { layers, qemu: debianQemu(release, `Debian ${qemuDeb.package} ${qemuDeb.version}`, qemuDeb.version, layers, join(qemuDeb.dir, XEN_QEMU)) };
 }

@@ -2,6 +2,7 @@
 // with TCG inside the dev-mode stubdom VM. It finds its TCG accelerator module and its firmware
 // relative to its own path, so they keep their Debian paths in the image.
 import { installedVersions } from "../buildkit/debianPackages.ts";
+import { findsPcifrontAddress } from "./qemuRelease.ts";
 import type { QemuSource } from "./qemuSource.ts";
 
 export const DEV_QEMU = "/usr/bin/qemu-system-x86_64";
@@ -19,5 +20,6 @@ export function devQemu(): QemuSource {
     data: ["/usr/share/seabios/bios-256k.bin", "/usr/share/qemu/kvmvapic.bin"],
     layers: [],
     seccomp: true,
+    pcifrontLookup: findsPcifrontAddress(version),
   };
 }

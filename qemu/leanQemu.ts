@@ -19,6 +19,7 @@ import type { Layer } from "../buildkit/debianPackages.ts";
 import { newestVersion, showsrcVersions } from "../buildkit/debianSource.ts";
 import { applyPatches, patchHashParts, readPatches, type SourcePatch } from "../buildkit/sourcePatches.ts";
 import { KEYMAP_DIR, QEMU_KEYMAPS, xenQemuData } from "./debianXen.ts";
+import { findsPcifrontAddress, reached, upstreamRelease } from "./qemuRelease.ts";
 import type { QemuSource } from "./qemuSource.ts";
 import type { XenRelease } from "./xenReleases.ts";
 
@@ -95,18 +96,9 @@ export const FLAGS_SINCE: readonly SinceRelease[] = [
   { since: [10, 0], value: "--disable-fdt" },
 ];
 
-/** The upstream major.minor of a Debian version of the qemu source ("1:10.0.13+ds-0+deb13u1" -> [10, 0]). */
-export function upstreamRelease(debianVersion: string): [number, number] {
-  const m = /^(?:\d+:)?(\d+)\.(\d+)/.exec(debianVersion);
-  if (!m) throw new Error(`qemu-lean: cannot read QEMU's release from the Debian version ${debianVersion}`);
-  return [Number(m[1]), Number(m[2])];
-}
-
 /** `base`, then each of `since` that the source version has reached. */
 function forRelease(base: readonly string[], since: readonly SinceRelease[], debianVersion: string): string[] {
-  const [major, minor] = upstreamRelease(debianVersion);
-  const reached = ({ since: [m, n] }: SinceRelease): boolean => major > m || (major === m && minor >= n);
-  return [...base, ...since.filter(reached).map((s) => s.value)];
+  return [...base, ...since.filter((s) => reached(debianVersion, s.since)).map((s) => s.value)];
 }
 
 /** configure's arguments for one source version. */
@@ -243,6 +235,7 @@ export function leanQemuSource(build: LeanQemuBuild, release: XenRelease, firmwa
     data: xenQemuData(release),
     layers: [build.layer, ...firmware],
     seccomp: CONFIGURE_FLAGS.includes("--enable-seccomp"),
+    pcifrontLookup: findsPcifrontAddress(build.version),
   };
 }
 

@@ -18,6 +18,8 @@ export interface QemuSource {
   layers: Layer[];
   /** Built with seccomp, so it takes `-sandbox` (image.json "sandbox"). */
   seccomp: boolean;
+  /** Finds a passed-through device's pcifront address itself (qemuRelease.ts; image.json "pcifrontLookup"). */
+  pcifrontLookup: boolean;
 }
 
 /**

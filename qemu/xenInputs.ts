@@ -64,7 +64,7 @@ async function fromHost(release: XenRelease, qemu: XenQemuChoice, log: (line: st
 async function fromChroot(release: XenRelease, qemu: XenQemuChoice, log: (line: string) => void): Promise<XenInputs> {
   const chroot = await debianChroot(chrootSpec(release, qemu), log);
   const debian = (): QemuSource =>
-    debianQemu(release, `Debian ${release.suite} ${DEBIAN_QEMU_PACKAGE} ${chroot.versions.get(DEBIAN_QEMU_PACKAGE)}`, [], `${chroot.dir}${XEN_QEMU}`);
+    debianQemu(release, `Debian ${release.suite} ${DEBIAN_QEMU_PACKAGE} ${chroot.versions.get(DEBIAN_QEMU_PACKAGE)}`, chroot.versions.get(DEBIAN_QEMU_PACKAGE) ?? "",[], `${chroot.dir}${XEN_QEMU}`);
   return {
     release,
     qemu: qemu === "debian" ? debian() : leanQemuSource(await buildLeanQemu(chrootBuildRoot(chroot), log), release, []),

@@ -13,6 +13,12 @@ export interface ImageInfo {
    * version changes with each release) this image carries; the init compares it with the running Xen.
    */
   xenRelease?: string;
+  /**
+   * QEMU finds a passed-through PCI device's address inside the stubdom itself (QEMU 9.1 and later
+   * read pciback's vdev-N in XenStore); without it the init names pcifront's devices by host address
+   * for QEMU (init/pciPassthrough.ts). Absent means false.
+   */
+  pcifrontLookup?: boolean;
 }
 
 export const IMAGE_INFO = "/etc/stubdom/image.json";
@@ -36,5 +42,6 @@ export function parseImageInfo(text: string): ImageInfo {
   if (raw.xenRelease !== undefined && (typeof raw.xenRelease !== "string" || !XEN_RELEASE.test(raw.xenRelease))) {
     throw new Error(`${IMAGE_INFO}: "xenRelease" is not a release like "4.20"`);
   }
-  return { flavour: raw.flavour, qemu: raw.qemu, sandbox: raw.sandbox, qmpProxy: raw.qmpProxy, xenRelease: raw.xenRelease };
+  if (raw.pcifrontLookup !== undefined && typeof raw.pcifrontLookup !== "boolean") throw new Error(`${IMAGE_INFO}: "pcifrontLookup" is not true or false`);
+  return { flavour: raw.flavour, qemu: raw.qemu, sandbox: raw.sandbox, qmpProxy: raw.qmpProxy, xenRelease: raw.xenRelease, pcifrontLookup: raw.pcifrontLookup };
 }

@@ -43,6 +43,8 @@ export interface Sys {
   exists(path: string): boolean;
   isSocket(path: string): boolean;
   unlink(path: string): void;
+  /** Makes `path` a symbolic link to `target`. */
+  symlink(target: string, path: string): void;
   readdir(path: string): string[];
   mkdir(path: string, mode?: number): void;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;

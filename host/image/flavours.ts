@@ -86,7 +86,7 @@ export function xenManifest(inputs: FlavourInputs): Manifest {
   const layers = uniqueLayers([...qemu.layers, ...inputs.xen.layers, ...(inputs.kernel.builtIn ? [] : [kernelLayer(inputs.kernel)])]);
   const fs = manifestFs(layers, root);
   const proxy = vchanSocketProxy(release.release);
-  const imageInfo = { flavour: "xen", qemu: qemu.binary, sandbox: qemu.seccomp, qmpProxy: proxy, xenRelease: release.release };
+  const imageInfo = { flavour: "xen", qemu: qemu.binary, sandbox: qemu.seccomp, qmpProxy: proxy, xenRelease: release.release, pcifrontLookup: qemu.pcifrontLookup };
   return {
     flavour: xenFlavour(release.release),
     imageInfo,
@@ -113,7 +113,7 @@ export function devManifest(inputs: FlavourInputs, dev: DevInputs): Manifest {
   if (inputs.xen.root !== "/") throw new Error(`the dev flavour is built on this host, not on the Debian root ${inputs.xen.root} of Xen ${inputs.xen.release.release}`);
   const xen = xenManifest(inputs);
   const layers = uniqueLayers([...xen.layers, ...dev.qemu.layers]);
-  const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary, sandbox: dev.qemu.seccomp };
+  const imageInfo = { ...xen.imageInfo, flavour: "dev", qemu: dev.qemu.binary, sandbox: dev.qemu.seccomp, pcifrontLookup: dev.qemu.pcifrontLookup };
   const replaced = new Set([IMAGE_INFO_PATH, "etc/stubdom/modules"]);
   const xenModuleFiles = new Set(xen.items.filter((i) => i.kind === "host" && i.group === "kernel-modules").map((i) => i.image));
   return {

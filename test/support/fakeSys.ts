@@ -204,6 +204,10 @@ export class FakeSys implements Sys {
     this.effects.push(`mkdir ${path}`);
   }
 
+  symlink(target: string, path: string): void {
+    this.effects.push(`symlink ${path} -> ${target}`);
+  }
+
   /** [read end, write end], fresh fds. */
   pipe(): [number, number] {
     return [this.nextFd++, this.nextFd++];

@@ -14,6 +14,9 @@ const QEMU = 61;
 const QEMU_SOCKET = "/run/qmp/qemu-libxl.sock";
 const SAVE = '{"execute": "xen-save-devices-state", "arguments": {"filename": "/dev/fdset/1", "live": false}, "id": 2}\r\n';
 
+/** A stubdom where every PCI device is there at once. */
+const noPci = { ready: async () => undefined };
+
 function relay(refusal?: string) {
   const sys = new FakeSys();
   const log = new Log(sys);
@@ -29,7 +32,7 @@ function relay(refusal?: string) {
   };
   sys.connections.set(LISTEN, [LIBXL]);
   sys.sockets.set(QEMU_SOCKET, [QEMU]);
-  startLibxlQmpRelay(sys, log, LISTEN, QEMU_SOCKET, save);
+  startLibxlQmpRelay(sys, log, LISTEN, QEMU_SOCKET, { save, pci: noPci });
   sys.feed(LISTEN, "");
   return { sys, calls, finish: (d: Delivery) => finish(d), toQemu: () => sys.bytesWritten(QEMU), toLibxl: () => sys.bytesWritten(LIBXL) };
 }
@@ -96,7 +99,7 @@ test("while QEMU is down libxl's connection waits, its lines held, for the next 
   const sys = new FakeSys();
   const save = { refusal: () => undefined, prepare: () => undefined, deliver: async () => ({ ok: true as const, bytes: 0 }) };
   sys.connections.set(LISTEN, [70, 71]);
-  startLibxlQmpRelay(sys, new Log(sys), LISTEN, QEMU_SOCKET, save);
+  startLibxlQmpRelay(sys, new Log(sys), LISTEN, QEMU_SOCKET, { save, pci: noPci });
   sys.feed(LISTEN, "");
   sys.feed(70, '{"execute": "qmp_capabilities", "id": 1}\r\n');
   await sys.advance(500);
@@ -108,6 +111,57 @@ test("while QEMU is down libxl's connection waits, its lines held, for the next 
   await sys.advance(QEMU_WAIT_MS + 1000);
   assert.ok(sys.closed.has(71), "the second connection, which never got a QEMU, is closed at the bound");
   assert.match(sys.bytesWritten(1), /no QEMU monitor for libxl within 30 s; closing libxl's connection/);
+});
+
+const PCI_ADD = '{"execute": "device_add", "arguments": {"driver": "xen-pci-passthrough", "id": "pci-pt-00_06.0", "hostaddr": "0000:00:06.0"}, "id": 7}\r\n';
+const QUERY = '{"execute": "query-pci", "id": 8}\r\n';
+
+function pciRelay() {
+  const sys = new FakeSys();
+  const asked: string[] = [];
+  let answer: (why: string | undefined) => void = () => undefined;
+  const pci = {
+    ready: (hostaddr: string) => {
+      asked.push(hostaddr);
+      return new Promise<string | undefined>((r) => (answer = r));
+    },
+  };
+  const save = { refusal: () => undefined, prepare: () => undefined, deliver: async () => ({ ok: true as const, bytes: 0 }) };
+  sys.connections.set(LISTEN, [LIBXL]);
+  sys.sockets.set(QEMU_SOCKET, [QEMU]);
+  startLibxlQmpRelay(sys, new Log(sys), LISTEN, QEMU_SOCKET, { save, pci });
+  sys.feed(LISTEN, "");
+  return { sys, asked, answer: (why: string | undefined) => answer(why), toQemu: () => sys.bytesWritten(QEMU), toLibxl: () => sys.bytesWritten(LIBXL) };
+}
+
+test("a PCI device_add waits until the device is there, and what libxl sends meanwhile waits behind it", async () => {
+  const r = pciRelay();
+  r.sys.feed(LIBXL, PCI_ADD + QUERY);
+  assert.equal(r.asked, ["0000:00:06.0"]);
+  assert.is(r.toQemu(), "", "held");
+  r.answer(undefined);
+  await new Promise((res) => setImmediate(res));
+  assert.is(r.toQemu(), PCI_ADD + QUERY, "in libxl's order");
+  assert.is(r.toLibxl(), "");
+});
+
+test("a PCI device that does not come: libxl gets an error saying why, QEMU never sees the device_add", async () => {
+  const r = pciRelay();
+  r.sys.feed(LIBXL, PCI_ADD);
+  r.answer("PCI device 0000:00:06.0 is not in this stubdom after 8.0 s: pcifront has not shown 0000:00:00.0 in sysfs yet");
+  await new Promise((res) => setImmediate(res));
+  r.sys.feed(LIBXL, QUERY);
+  assert.is(r.toQemu(), QUERY);
+  assert.equal(JSON.parse(r.toLibxl()), { error: { class: "GenericError", desc: "stubdom: PCI device 0000:00:06.0 is not in this stubdom after 8.0 s: pcifront has not shown 0000:00:00.0 in sysfs yet" }, id: 7 });
+  assert.match(r.sys.bytesWritten(1), /pci: device_add of host 0000:00:06.0 refused/);
+});
+
+test("other device_adds pass at once", () => {
+  const r = pciRelay();
+  const nic = '{"execute": "device_add", "arguments": {"driver": "e1000", "id": "n"}, "id": 3}\r\n';
+  r.sys.feed(LIBXL, nic);
+  assert.is(r.toQemu(), nic);
+  assert.equal(r.asked, []);
 });
 
 test.run();

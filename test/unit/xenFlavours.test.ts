@@ -126,7 +126,7 @@ function chrootInputs(): FlavourInputs {
     kernel: { release: "stubdom", package: "linux-source-6.1", version: "1", vmlinuz: "/k", modulesDir: "/none", config: "/c", builtIn: true },
     xen: {
       release: XEN_RELEASE_TABLE["4.20"],
-      qemu: { description: "QEMU 10", binary: LEAN_QEMU, modules: [], data, layers: [{ dir: layer, package: "src:qemu", version: "1:10.0" }], seccomp: true },
+      qemu: { description: "QEMU 10", binary: LEAN_QEMU, modules: [], data, layers: [{ dir: layer, package: "src:qemu", version: "1:10.0" }], seccomp: true, pcifrontLookup: true },
       layers: [],
       root,
       description: "Debian trixie xen-utils-4.20 4.20.4",
@@ -140,7 +140,7 @@ test("xenManifest over a Debian root: named by release, image.json says 4.20, ev
   assert.is(m.flavour, xenFlavour("4.20"));
   assert.is(m.flavour, "xen-4.20");
   assert.is(m.root, inputs.xen.root);
-  assert.equal(m.imageInfo, { flavour: "xen", qemu: LEAN_QEMU, sandbox: true, qmpProxy: vchanSocketProxy("4.20"), xenRelease: "4.20" });
+  assert.equal(m.imageInfo, { flavour: "xen", qemu: LEAN_QEMU, sandbox: true, qmpProxy: vchanSocketProxy("4.20"), xenRelease: "4.20", pcifrontLookup: true });
   assert.is(m.sources.xen, "Debian trixie xen-utils-4.20 4.20.4");
   const hosts = m.items.flatMap((i) => (i.kind === "host" && !i.package ? [i.host] : []));
   const trees = [inputs.xen.root, ...inputs.xen.qemu.layers.map((l) => l.dir)];
