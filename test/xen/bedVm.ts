@@ -26,7 +26,17 @@ export interface BedVmOptions {
   limitMs: number;
   /** A NIC on a point-to-point link to another bed: one listens on the host's loopback port, the other connects. */
   link?: { role: "listen" | "connect"; port: number; mac: string };
+  /** The PCI passthrough variant: a Q35 machine with an emulated IOMMU and the devices to pass (PASSTHROUGH_DEVICES). */
+  passthrough?: boolean;
 }
+
+/**
+ * What the passthrough variant passes to guests: QEMU's `edu` test device (a BAR, DMA, INTx and MSI)
+ * at a fixed host address, as an admin names it in xl.cfg `pci = [...]`.
+ */
+export const PASSTHROUGH_DEVICES = { edu: "0000:00:06.0" } as const;
+/** Xen's IOMMU driver says what it found and does on the serial console. */
+export const PASSTHROUGH_XEN_OPTIONS = "iommu=debug,verbose";
 
 function listenOnce(path: string): { server: Server; connected: Promise<Socket>; listening: Promise<void> } {
   rmSync(path, { force: true });
@@ -70,10 +80,13 @@ export class BedVm {
     const serial = listenOnce(join(o.runDir, "serial.sock"));
     const agent = listenOnce(join(o.runDir, "agent.sock"));
     await Promise.all([serial.listening, agent.listening]);
+    // The IOMMU first: QEMU wires it to the PCI devices created after it.
+    const iommu = o.passthrough ? ["-machine", "q35", "-device", "intel-iommu"] : [];
     const args = [
+      ...iommu,
       "-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-m", "3072", "-smp", "1",
       "-nodefaults", "-display", "none", "-no-reboot",
-      "-kernel", o.bed.xen, "-append", XEN_CMDLINE,
+      "-kernel", o.bed.xen, "-append", o.passthrough ? `${XEN_CMDLINE} ${PASSTHROUGH_XEN_OPTIONS}` : XEN_CMDLINE,
       "-initrd", `${o.bed.dom0Kernel} ${DOM0_CMDLINE},${o.bed.dom0Initrd}`,
       "-drive", `file=${o.bed.dom0Image},format=raw,if=virtio,cache=unsafe,snapshot=on`,
       "-virtfs", `local,path=${o.share},mount_tag=${SHARE_TAG},security_model=none,readonly=on`,
@@ -81,6 +94,7 @@ export class BedVm {
       "-device", "virtio-serial-pci", "-chardev", `socket,id=agent,path=${join(o.runDir, "agent.sock")}`,
       "-device", `virtserialport,chardev=agent,name=${AGENT_PORT}`,
       ...(o.link ? ["-netdev", `socket,id=link,${o.link.role}=127.0.0.1:${o.link.port}`, "-device", `virtio-net-pci,netdev=link,mac=${o.link.mac}`] : []),
+      ...(o.passthrough ? ["-device", `edu,addr=${PASSTHROUGH_DEVICES.edu.slice(8)}`] : []),
     ];
     const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "inherit", "inherit"] });
     const vm = new BedVm(qemu, o.runDir, o.limitMs);

@@ -63,6 +63,22 @@ const mmioWrite = (reg: number): number[] => (reg < 0x80 ? [0x64, 0x67, 0x66, 0x
 /** mov eax, imm32 */
 const movEax = (n: number): number[] => [0x66, 0xb8, ...dword(n)];
 const call = (label: string): Item[] => [0xe8, { rel16: label }];
+/** An interrupt handler's start: save what it uses, DS = 0, acknowledge edu. */
+const HANDLER_ENTRY: Item[] = [
+  0x66, 0x60, // pushad
+  0x1e, // push ds
+  0x0f, 0xa0, // push fs
+  0x31, 0xc0, // xor ax, ax
+  0x8e, 0xd8, // mov ds, ax
+  ...call("ackEdu"),
+];
+/** An interrupt handler's end, after its EOI. */
+const HANDLER_EXIT: Item[] = [
+  0x0f, 0xa1, // pop fs
+  0x1f, // pop ds
+  0x66, 0x61, // popad
+  0xcf, // iret
+];
 const say = (label: string): Item[] => [0xbe, { abs16: label }, ...call("print")]; // mov si, label; call print
 
 /** The boot sector's code: load `sectors` more sectors to 0x7e00 and jump there. */
@@ -504,36 +520,20 @@ const body: Item[] = [
 
   // The interrupt handlers: acknowledge edu, count, end the interrupt.
   { label: "intxHandler" },
-  0x66, 0x60, // pushad
-  0x1e, // push ds
-  0x0f, 0xa0, // push fs
-  0x31, 0xc0, // xor ax, ax
-  0x8e, 0xd8, // mov ds, ax
-  ...call("ackEdu"),
+  ...HANDLER_ENTRY,
   0xb0, 0x20, // mov al, 0x20   (EOI)
   0x80, 0x3e, { abs16: "line" }, 0x08, // cmp byte [line], 8
   0x72, { rel8: "masterEoi" }, // jb masterEoi
   0xe6, 0xa0, // out 0xa0, al
   { label: "masterEoi" },
   0xe6, 0x20, // out 0x20, al
-  0x0f, 0xa1, // pop fs
-  0x1f, // pop ds
-  0x66, 0x61, // popad
-  0xcf, // iret
+  ...HANDLER_EXIT,
   { label: "msiHandler" },
-  0x66, 0x60, // pushad
-  0x1e, // push ds
-  0x0f, 0xa0, // push fs
-  0x31, 0xc0, // xor ax, ax
-  0x8e, 0xd8, // mov ds, ax
-  ...call("ackEdu"),
+  ...HANDLER_ENTRY,
   0x66, 0xbe, ...dword(LAPIC_EOI), // mov esi, LAPIC_EOI
   0x66, 0x31, 0xc0, // xor eax, eax
   0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
-  0x0f, 0xa1, // pop fs
-  0x1f, // pop ds
-  0x66, 0x61, // popad
-  0xcf, // iret
+  ...HANDLER_EXIT,
   { label: "ackEdu" },
   ...call("unrealBar"),
   ...mmioRead(0x24), // interrupt status

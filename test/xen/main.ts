@@ -5,6 +5,7 @@
 // at 64 MiB (then a QEMU kill and restart, and xl destroy). Then it moves running guests, with our
 // stubdom and with the device model in dom0: xl save and restore, xl migrate to localhost, a restore
 // of a damaged state, and xl migrate to a second bed booted beside the first on a link of their own.
+// Last, PCI passthrough on a variant of the bed with an emulated IOMMU (pciRun.ts).
 // Ends with `N passed, N failed` over every release, and the figures in the "Real Xen" section of
 // bench/RESULTS.md (a matrix of checks by release, then each release's tables). One run at a time
 // on a machine (bedLock.ts).
@@ -15,7 +16,7 @@
 //   XEN_TEST_FALLBACK_MIB  a guest that does not boot is run again at this stubdom memory, so the
 //                          remaining checks still run (default 192; 0 = no second run)
 //   XEN_TEST_MEMORY_SWEEP  e.g. "144,160,176": one more create/destroy guest at each stubdom memory
-//   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, admin, screen, moves, linux, hosts), and leave
+//   XEN_TEST_ONLY          e.g. "linux": run only these parts (boot, admin, screen, moves, linux, hosts, pci), and leave
 //                          bench/RESULTS.md alone; all of them by default
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -38,6 +39,8 @@ import { BED_SHARE, stageLinuxGuest, stageStubdomImage } from "./stage.ts";
 import { screenGuestDisk } from "./screenGuest.ts";
 import { runScreenGuest, type ScreenFigures, type ScreenReference } from "./screenRun.ts";
 import { heartbeatGuestDisk } from "./heartbeatGuest.ts";
+import { eduGuestDisk } from "./eduGuest.ts";
+import { runPassthrough, type PciFigures } from "./pciRun.ts";
 import { runAdmin, type AdminDebs } from "./adminRun.ts";
 import { buildDebs } from "../../host/package/build.ts";
 import { otherReleaseImage } from "./otherReleaseImage.ts";
@@ -58,7 +61,7 @@ const cmdline = process.env.XEN_TEST_CMDLINE ?? "console=hvc0";
 const fallbackMiB = Number(process.env.XEN_TEST_FALLBACK_MIB ?? "192");
 const sweep = (process.env.XEN_TEST_MEMORY_SWEEP ?? "").split(",").filter(Boolean).map(Number);
 const only = (process.env.XEN_TEST_ONLY ?? "").split(",").filter(Boolean);
-const part = (name: "boot" | "admin" | "screen" | "moves" | "linux" | "hosts"): boolean => only.length === 0 || only.includes(name);
+const part = (name: "boot" | "admin" | "screen" | "moves" | "linux" | "hosts" | "pci"): boolean => only.length === 0 || only.includes(name);
 const releases = (process.env.XEN_TEST_RELEASES ?? BED_RELEASES.join(",")).split(",").filter(Boolean);
 
 interface XenManifest {
@@ -99,6 +102,7 @@ function stageGuests(): void {
   writeFileSync(join(SHARE, "guest.img"), heartbeatGuestDisk());
   writeFileSync(join(SHARE, "guest-fast.img"), heartbeatGuestDisk(FAST_BEAT_TICKS));
   writeFileSync(join(SHARE, "screen.img"), screenGuestDisk());
+  writeFileSync(join(SHARE, "edu.img"), eduGuestDisk());
   stageLinuxGuest(SHARE, log);
 }
 
@@ -194,6 +198,7 @@ async function runRelease(r: ReleaseRun): Promise<XenRunSummary> {
   const moves: MoveFigures[] = [];
   const linuxGuests: LinuxFigures[] = [];
   const screens: ScreenFigures[] = [];
+  const passthrough: PciFigures[] = [];
   try {
     await vm.agent.ready(DOM0_READY_MS);
     bootMs = Date.now() - bootStart;
@@ -285,6 +290,7 @@ async function runRelease(r: ReleaseRun): Promise<XenRunSummary> {
   } finally {
     await Promise.all([vm.poweroff(60_000), vmB?.poweroff(60_000)]);
   }
+  if (part("pci")) passthrough.push(...(await passthroughBed(bed, runDir, files, checks, say)));
   return {
     release,
     suite: XEN_RELEASE_TABLE[release].suite,
@@ -304,8 +310,28 @@ async function runRelease(r: ReleaseRun): Promise<XenRunSummary> {
     moves,
     linuxGuests,
     screens,
+    passthrough,
     checks: checks.results,
   };
+}
+
+/** The passthrough part on a bed of its own: the variant with an emulated IOMMU, booted after the release's first bed is off. */
+async function passthroughBed(bed: Bed, runDir: string, files: FastGuestFiles, checks: Checks, say: (line: string) => void): Promise<PciFigures[]> {
+  say("passthrough: booting the bed's variant with an emulated IOMMU (Q35, intel-iommu, edu)");
+  const dir = join(runDir, "pci");
+  mkdirSync(dir, { recursive: true });
+  const vm = await BedVm.boot({ bed, share: SHARE, runDir: dir, limitMs: VM_LIMIT_MS, passthrough: true });
+  process.on("exit", () => vm.kill());
+  vm.agent.onLate = say;
+  try {
+    await vm.agent.ready(DOM0_READY_MS);
+    return await runPassthrough(new Dom0(vm.agent), checks, files, `${BED_SHARE}/edu.img`, dir, say);
+  } catch (e) {
+    checks.fail("the passthrough bed run completes", (e as Error).message);
+    return [];
+  } finally {
+    await vm.poweroff(60_000);
+  }
 }
 
 async function main(): Promise<number> {

@@ -1,0 +1,165 @@
+// PCI passthrough on the bed's variant with an emulated IOMMU (bedVm.ts `passthrough`): QEMU's edu
+// device, made assignable in dom0 with xen-pciback, goes to the edu guest (eduGuest.ts), with the
+// device model in dom0 (the control) and in our stubdom, in pciback's default mode where the stubdom
+// sees the device at another address. The guest finds it, uses its BAR, checks a DMA round trip
+// through the IOMMU and counts INTx and MSI interrupts; `xl pci-detach` and `xl pci-attach` while it
+// runs take the device away and give it back. Then once more with xen-pciback passthrough=1, where
+// the stubdom sees the host's address.
+import type { Checks } from "./checks.ts";
+import { seconds } from "./checks.ts";
+import { Dom0, q, sinceT0 } from "./dom0.ts";
+import { EDU_BANNER, EDU_BAR0_OK, EDU_DMA_OK, EDU_FOUND, EDU_INTX_OK, EDU_MSI_OK } from "./eduGuest.ts";
+import { cleanUp, diagnose, saveLogs, type StagedFiles } from "./guestRun.ts";
+import { PASSTHROUGH_DEVICES } from "./bedVm.ts";
+import { xlConfig } from "./xlConfig.ts";
+
+const EDU = PASSTHROUGH_DEVICES.edu;
+
+export interface PciPlan {
+  name: string;
+  dm: "stubdom" | "dom0";
+  /** pciback's mode when this guest runs. */
+  pciback: "default" | "passthrough=1";
+  /** Also detach and attach the device while the guest runs. */
+  hotplug: boolean;
+  label: string;
+}
+
+export const PCI_PLANS: readonly PciPlan[] = [
+  { name: "pci-dom0", dm: "dom0", pciback: "default", hotplug: true, label: "passthrough, device model in dom0" },
+  { name: "pci-stubdom", dm: "stubdom", pciback: "default", hotplug: true, label: "passthrough, stubdom (pciback's default mode)" },
+  { name: "pci-stubdom-pt", dm: "stubdom", pciback: "passthrough=1", hotplug: false, label: "passthrough, stubdom (xen-pciback passthrough=1)" },
+];
+
+export interface PciFigures {
+  plan: PciPlan;
+  createMs?: number;
+  /** From xl create to the guest's DMA verdict. */
+  dmaMs?: number;
+  detachMs?: number;
+  attachMs?: number;
+}
+
+/** Whether the bed can pass devices at all: the IOMMU in Xen, pciback in dom0, edu assignable. */
+export async function preparePassthrough(dom0: Dom0, checks: Checks): Promise<boolean> {
+  const info = (await dom0.sh("xl info | grep -E '^virt_caps'; xl dmesg | grep -m3 -E 'I/O virtualisation|Interrupt Remapping|Queued Invalidation'", 30)).out;
+  const iommu = checks.record("passthrough bed: Xen uses the emulated IOMMU (virt_caps hvm_directio)", /hvm_directio/.test(info), info.trim().replace(/\s*\n\s*/g, "; "));
+  if (!iommu) return false;
+  return assignable(dom0, checks, "default");
+}
+
+/** Loads xen-pciback in `mode` (unloading it first when loaded) and makes edu assignable. */
+async function assignable(dom0: Dom0, checks: Checks, mode: PciPlan["pciback"]): Promise<boolean> {
+  const r = await dom0.sh(
+    [
+      "set -e",
+      `if lsmod | grep -q '^xen_pciback'; then xl pci-assignable-remove ${EDU} 2>/dev/null || true; rmmod xen-pciback; fi`,
+      `modprobe xen-pciback${mode === "default" ? "" : ` ${mode}`}`,
+      `xl pci-assignable-add ${EDU}`,
+      "xl pci-assignable-list",
+    ].join("\n"),
+    60,
+  );
+  return checks.record(`passthrough bed: edu (${EDU}) assignable with xen-pciback ${mode === "default" ? "in its default mode" : mode}`, r.rc === 0 && r.out.includes(EDU), r.out.trim().replace(/\s*\n\s*/g, "; "));
+}
+
+/**
+ * The `nth` line (1-based) of the guest's serial file that starts with `prefix`, waited for up to `s`
+ * seconds; the checks match it against the guest's own regexes here, not with grep's dialect.
+ */
+async function serialLine(dom0: Dom0, file: string, prefix: string, s: number, nth = 1): Promise<{ ms?: number; line?: string }> {
+  const ms = await dom0.waitFor(`[ "$(grep -acF ${q(prefix)} ${file} 2>/dev/null)" -ge ${nth} ]`, s);
+  const lines = (await dom0.read(file)).split("\n").map((l) => l.replace(/\r$/, "")).filter((l) => l.startsWith(prefix));
+  return { ms, line: lines[nth - 1] };
+}
+
+/** The guest's report after a device appears: each line as a check. */
+async function report(dom0: Dom0, check: (w: string, ok: boolean, d: string) => boolean, serial: string, nth: number, when: string): Promise<boolean> {
+  const found = await serialLine(dom0, serial, "edu: 1234:11e8 at", 60, nth);
+  if (!check(`${when}: the guest finds edu (1234:11e8) on its PCI bus`, found.line !== undefined && EDU_FOUND.test(found.line), found.line ?? "no such line within 60 s")) return false;
+  const regs = await serialLine(dom0, serial, "edu: bar0", 30, nth);
+  check(`${when}: the guest reads edu's registers through BAR0 (id 010000ed, liveness)`, regs.line !== undefined && EDU_BAR0_OK.test(regs.line), regs.line ?? "no BAR0 line within 30 s");
+  const dma = await serialLine(dom0, serial, "edu: dma", 30, nth);
+  const dmaOk = check(`${when}: edu's DMA round trip through the IOMMU is intact`, dma.line !== undefined && EDU_DMA_OK.test(dma.line), dma.line ?? "no DMA verdict within 30 s");
+  const intx = await serialLine(dom0, serial, "edu: intx", 30, nth);
+  check(`${when}: edu's INTx interrupts reach the guest`, intx.line !== undefined && EDU_INTX_OK.test(intx.line), intx.line ?? "no INTx line within 30 s");
+  const msi = await serialLine(dom0, serial, "edu: msi", 30, nth);
+  check(`${when}: edu's MSI interrupts reach the guest`, msi.line !== undefined && EDU_MSI_OK.test(msi.line), msi.line ?? "no MSI line within 30 s");
+  return dmaOk;
+}
+
+export async function runPassthroughGuest(dom0: Dom0, checks: Checks, plan: PciPlan, files: StagedFiles, eduDisk: string, saveDir: string): Promise<PciFigures> {
+  const g = plan.name;
+  const fig: PciFigures = { plan };
+  const check = (what: string, ok: boolean, detail: string): boolean => checks.record(`${plan.label}: ${what}`, ok, detail);
+  const serial = `/tmp/${g}-serial.log`;
+  const cfg =
+    xlConfig({
+      name: g, disk: `/tmp/${g}.img`, serialFile: serial, dom0Dm: plan.dm === "dom0",
+      stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: files.cmdline,
+    }) + `pci = [ "${EDU}" ]\n`;
+  const created = await dom0.values(
+    [
+      `cp ${q(eduDisk)} /tmp/${g}.img && printf '%s' ${q(cfg)} > /tmp/${g}.cfg || exit 1`,
+      "t0=$(date +%s%N)",
+      `timeout 120 xl create /tmp/${g}.cfg > /tmp/${g}-create.log 2>&1; echo create-rc=$?`,
+      `echo create-ms=${sinceT0}`,
+    ].join("\n"),
+    150,
+  );
+  fig.createMs = Number(created.values["create-ms"]);
+  if (created.values["create-rc"] !== "0") {
+    const logs = (await dom0.sh(`cat /tmp/${g}-create.log /var/log/xen/qemu-dm-${g}.log 2>/dev/null`, 30)).out;
+    const pciLines = [...logs.matchAll(/^.*\bpci: .*$/gm)].map((m) => m[0].trim()).slice(-2).join(" / ");
+    check("xl create with the device succeeds", false, `exit ${created.values["create-rc"] ?? "?"}: ${diagnose(logs)}${pciLines ? `; ${pciLines}` : ""}; ${created.out.trim().split("\n").slice(-3).join(" | ")}`);
+    await saveLogs(dom0, g, saveDir);
+    await cleanUp(dom0, check, g);
+    return fig;
+  }
+  check("xl create with the device succeeds", true, seconds(fig.createMs));
+  const hello = await serialLine(dom0, serial, EDU_BANNER, 60);
+  check("the guest's serial line arrives", hello.ms !== undefined, hello.line ?? "nothing within 60 s");
+  if (plan.dm === "stubdom") {
+    const mapped = await dom0.sh(`grep -m1 -aE 'pci: host ${EDU} is ' /var/log/xen/qemu-dm-${g}.log`, 20);
+    check("the stubdom shows QEMU the device libxl names (its console says where pcifront put it)", mapped.rc === 0, mapped.out.trim().replace(/^.*?pci: /, "pci: ") || "no `pci: host` line on the stubdom console");
+  }
+  const t = Date.now();
+  if ((await report(dom0, check, serial, 1, "at boot")) && fig.createMs !== undefined) fig.dmaMs = fig.createMs + (Date.now() - t);
+
+  if (plan.hotplug) {
+    const detach = await dom0.values(["t0=$(date +%s%N)", `timeout 60 xl pci-detach ${g} ${EDU} > /tmp/${g}-detach.log 2>&1; echo rc=$?`, `echo ms=${sinceT0}`].join("\n"), 80);
+    const gone = await serialLine(dom0, serial, "edu: gone", 30);
+    const why = (await dom0.read(`/tmp/${g}-detach.log`)).trim().split("\n").slice(-2).join(" | ");
+    fig.detachMs = Number(detach.values.ms);
+    check("xl pci-detach while the guest runs: the device leaves the guest", detach.values.rc === "0" && gone.line !== undefined, `xl exit ${detach.values.rc ?? "?"} in ${seconds(fig.detachMs)}${gone.line ? `; the guest says "${gone.line}"` : "; no \"edu: gone\" within 30 s"}${why ? `; ${why}` : ""}`);
+    const attach = await dom0.values(["t0=$(date +%s%N)", `timeout 60 xl pci-attach ${g} ${EDU} > /tmp/${g}-attach.log 2>&1; echo rc=$?`, `echo ms=${sinceT0}`].join("\n"), 80);
+    fig.attachMs = Number(attach.values.ms);
+    const out = (await dom0.read(`/tmp/${g}-attach.log`)).trim().split("\n").slice(-2).join(" | ");
+    if (check("xl pci-attach while the guest runs succeeds", attach.values.rc === "0", `xl exit ${attach.values.rc ?? "?"} in ${seconds(fig.attachMs)}${out ? `; ${out}` : ""}`)) {
+      await report(dom0, check, serial, 2, "after xl pci-attach");
+    }
+  }
+
+  const destroyed = await dom0.sh(`timeout 60 xl destroy ${g} 2>&1; echo rc=$?`, 80);
+  const gone = await dom0.waitFor(`! xl list ${g} >/dev/null 2>&1 && ! xl list ${g}-dm >/dev/null 2>&1`, 30);
+  check("xl destroy takes the guest down and the device back to pciback", /rc=0/.test(destroyed.out) && gone !== undefined && (await dom0.sh(`xl pci-assignable-list | grep -q ${EDU}`, 20)).rc === 0, destroyed.out.trim().split("\n").slice(-2).join(" | "));
+  await saveLogs(dom0, g, saveDir);
+  if (gone === undefined) await cleanUp(dom0, check, g);
+  return fig;
+}
+
+/** Every passthrough guest on a bed already booted as the passthrough variant. */
+export async function runPassthrough(dom0: Dom0, checks: Checks, files: StagedFiles, eduDisk: string, saveDir: string, say: (line: string) => void): Promise<PciFigures[]> {
+  if (!(await preparePassthrough(dom0, checks))) return [];
+  const figs: PciFigures[] = [];
+  let mode: PciPlan["pciback"] = "default";
+  for (const plan of PCI_PLANS) {
+    if (plan.pciback !== mode) {
+      mode = plan.pciback;
+      if (!(await assignable(dom0, checks, mode))) break;
+    }
+    say(`passthrough guest ${plan.name}: ${plan.label}`);
+    figs.push(await runPassthroughGuest(dom0, checks, plan, files, eduDisk, saveDir));
+  }
+  return figs;
+}
