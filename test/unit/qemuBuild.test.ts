@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { kernelChoice, xenQemuChoice } from "../../host/image/build.ts";
 import { ninjaProgress } from "../../buildkit/buildProcess.ts";
 import { CONFIGURE_FLAGS, configureFlags, deviceLines, DEVICES, LEAN_QEMU, leanQemuHash, patches } from "../../qemu/leanQemu.ts";
-import { upstreamRelease } from "../../qemu/qemuRelease.ts";
+import { findsPcifrontAddress, upstreamRelease } from "../../qemu/qemuRelease.ts";
 import { BUILT_IN_LIST, moduleItems } from "../../host/image/flavours.ts";
 import { parseModuleList } from "../../init/kernelModules.ts";
 import { existsSync, readFileSync } from "node:fs";
@@ -66,6 +66,9 @@ for (const [version, want] of releases) test(`upstreamRelease: ${version}`, () =
 test("upstreamRelease: a version that names no release is an error naming it", () => {
   assert.throws(() => upstreamRelease("git-snapshot"), /git-snapshot/);
 });
+
+const pcifront: [string, boolean][] = [[DEB12, false], ["1:9.0.2+ds-1", false], ["1:9.1.0+ds-1", true], [DEB13, true]];
+for (const [version, finds] of pcifront) test(`findsPcifrontAddress: ${version} is ${finds}`, () => assert.is(findsPcifrontAddress(version), finds));
 
 const added: [string, string[], string[]][] = [
   [DEB12, [], []],
