@@ -1,9 +1,10 @@
 // vm tier: the edu test guest (test/xen/eduGuest.ts), which the Xen tier will give a passed-through
 // edu device, proven on plain QEMU (TCG, pc machine, SeaBIOS) with QEMU's own edu: cold-plugged,
-// the firmware assigned BAR0 and the interrupt line and the guest reports MMIO, DMA, INTx and MSI
-// working; hot-plugged with QMP device_add, BAR0 is 0 and the line unset, so the guest assigns
-// the BAR and takes the line from the PIIX PIRQ router; device_del has the guest eject the slot
-// (PIIX4 ACPI hotplug, 0xae08) and report it gone, and a second device_add is reported again.
+// the firmware assigned BAR0 and the interrupt line and the guest reports MMIO, DMA, INTx (through
+// the IOAPIC, on the pin of the line's ISA IRQ) and MSI working; hot-plugged with QMP device_add,
+// BAR0 is 0 and the line unset, so the guest assigns the BAR and takes the line from the PIIX PIRQ
+// router; device_del has the guest eject the slot (PIIX4 ACPI hotplug, 0xae08) and report it gone,
+// and a second device_add is reported again.
 // QEMU connects to sockets we listen on first (serial, QMP); every wait is on a line or a QMP
 // reply, with a bound.
 import { test } from "uvu";
@@ -170,8 +171,9 @@ test("hot-plugged edu: the guest assigns BAR0 and routes INTx itself; device_del
     await v.qmp.execute("device_add", { driver: "edu", id: "e1", bus: "pci.0", addr: "0x6" });
     const intx = await v.report(1, 6);
     assert.is(EDU_BAR0.exec(await v.nth(EDU_BAR0, 1))![1], HOTPLUG_BAR0.toString(16), "BAR0 is the guest's");
-    // Plain QEMU's PIIX routes slot 6 pin A to PIRQB ((6 - 1 + 0) & 3), which SeaBIOS set to IRQ 10.
-    assert.match(intx, / irq 10$/);
+    // Plain QEMU's PIIX routes slot 6 pin A to PIRQB ((6 - 1 + 0) & 3), which SeaBIOS set to IRQ 10:
+    // IOAPIC pin 10.
+    assert.match(intx, / gsi 10$/);
 
     await v.qmp.execute("device_del", { id: "e1" });
     await v.nth(EDU_GONE, 1);
@@ -179,9 +181,9 @@ test("hot-plugged edu: the guest assigns BAR0 and routes INTx itself; device_del
     const pci = (await v.qmp.execute("query-pci")) as { devices: { qdev_id: string }[] }[];
     assert.not.ok(pci.some((bus) => bus.devices.some((d) => d.qdev_id === "e1")), "e1 is gone from QEMU");
 
-    // Slot 4 routes to PIRQD ((4 - 1) & 3), IRQ 11: on Xen's routing ((4 + 0) & 3) it would be PIRQA.
+    // Slot 4 routes to PIRQD ((4 - 1) & 3), IRQ 11: IOAPIC pin 11.
     await v.qmp.execute("device_add", { driver: "edu", id: "e2", bus: "pci.0", addr: "0x4" });
-    assert.match(await v.report(2, 4), / irq 11$/);
+    assert.match(await v.report(2, 4), / gsi 11$/);
   });
 });
 

@@ -7,8 +7,11 @@
 // hot-unplug (xl pci-detach) show as lines on COM1. It also plays the OS's part in an ACPI
 // hot-unplug on the PIIX4 hotplug controller that Xen's DSDT uses (0xae00): what PCID lists as
 // being removed it ejects through B0EJ, as the DSDT's _EJ0 would (xen tools/libacpi/mk_dsdt.c).
-// A hot-plugged device has no BAR and no interrupt line from the firmware: the guest sets BAR0
-// itself and takes the line from the PIIX PIRQ router, as hvmloader would have.
+// INTx is taken as a modern OS takes it, through the IOAPIC to the local APIC, never the 8259: under
+// Xen (its CPUID signature) on the GSI that Xen's fixed formula gives the device's slot and pin; on
+// plain QEMU on the pin of the ISA IRQ its line has. A hot-plugged device has no BAR and no
+// interrupt line from the firmware: the guest sets BAR0 itself and takes the line from the PIIX
+// PIRQ router, as hvmloader would have.
 // MMIO above 1 MiB is read in "unreal mode": a moment in protected mode loads FS with a flat 4 GiB
 // descriptor, whose limit real mode then keeps, until BIOS code reloads FS; so it is redone before
 // every MMIO sequence. Between scans and while waiting it sleeps in `sti; hlt` (with interrupts off
@@ -25,9 +28,12 @@ export const EDU_ID = "010000ed";
 export const EDU_BAR0_OK = /^edu: bar0 [0-9a-f]{8} id 010000ed live ok$/;
 export const EDU_DMA = /^edu: dma (ok|bad|timeout)$/;
 export const EDU_DMA_OK = /^edu: dma ok$/;
-/** Group 1: interrupts counted of 3; 2: the ISA IRQ (decimal), or "none" when no line could be had. */
-export const EDU_INTX = /^edu: intx (\d)\/3 irq (\d+|none)$/;
-export const EDU_INTX_OK = /^edu: intx 3\/3 irq \d+$/;
+/**
+ * Group 1: interrupts counted of 3; 2: the IOAPIC pin (GSI, decimal) they came in on, or "none" when
+ * the device has no interrupt pin or no line could be had.
+ */
+export const EDU_INTX = /^edu: intx (\d)\/3 gsi (\d+|none)$/;
+export const EDU_INTX_OK = /^edu: intx 3\/3 gsi \d+$/;
 /** Group 1: MSIs counted of 3, or "none" when the device lists no MSI capability. */
 export const EDU_MSI = /^edu: msi (?:(\d)\/3|none)$/;
 export const EDU_MSI_OK = /^edu: msi 3\/3$/;
@@ -48,6 +54,8 @@ const EDU_DMA_BUF = 0x40000; // edu's 4 KiB buffer in its DMA address space
 const PCID = 0xae04; // PIIX4 ACPI hotplug: slots being removed
 const B0EJ = 0xae08; // writing a slot's bit ejects it
 const PIIX_PIRQ = 0x80000860; // config address of 00:01.0 0x60: PIRQA..D routes, one byte each
+const IOAPIC = 0xfec00000; // index register; the data window at +0x10
+const INTX_VECTOR = 0x61; // free in the real-mode IVT
 const LAPIC_EOI = 0xfee000b0;
 const LAPIC_SVR = 0xfee000f0;
 const LAPIC_LVT0 = 0xfee00350;
@@ -63,22 +71,6 @@ const mmioWrite = (reg: number): number[] => (reg < 0x80 ? [0x64, 0x67, 0x66, 0x
 /** mov eax, imm32 */
 const movEax = (n: number): number[] => [0x66, 0xb8, ...dword(n)];
 const call = (label: string): Item[] => [0xe8, { rel16: label }];
-/** An interrupt handler's start: save what it uses, DS = 0, acknowledge edu. */
-const HANDLER_ENTRY: Item[] = [
-  0x66, 0x60, // pushad
-  0x1e, // push ds
-  0x0f, 0xa0, // push fs
-  0x31, 0xc0, // xor ax, ax
-  0x8e, 0xd8, // mov ds, ax
-  ...call("ackEdu"),
-];
-/** An interrupt handler's end, after its EOI. */
-const HANDLER_EXIT: Item[] = [
-  0x0f, 0xa1, // pop fs
-  0x1f, // pop ds
-  0x66, 0x61, // popad
-  0xcf, // iret
-];
 const say = (label: string): Item[] => [0xbe, { abs16: label }, ...call("print")]; // mov si, label; call print
 
 /** The boot sector's code: load `sectors` more sectors to 0x7e00 and jump there. */
@@ -281,30 +273,48 @@ const body: Item[] = [
   0xf8, // clc
   0xc3, // ret
 
-  // intx: edu's INTx through the 8259s, 3 raised interrupts counted by intxHandler.
+  // intx: edu's INTx through the IOAPIC, 3 raised interrupts counted by eduHandler. Pin [gsi] sends
+  // INTX_VECTOR to the local APIC (APIC id 0), level-triggered, active-high, while the step lasts;
+  // the 8259 is left as the BIOS had it (the line masked there).
   { label: "intx" },
   0xb0, 0x3c, // mov al, 0x3c
   ...call("cfgRead"), // al: interrupt line, ah: pin
+  0x88, 0xe1, // mov cl, ah
+  0xfe, 0xc9, // dec cl   (INTx, 0 = INTA)
+  0x80, 0xf9, 0x03, // cmp cl, 3
+  0x77, { rel8: "noGsi" }, // ja noGsi   (pin 0: no INTx)
+  0x50, // push ax
+  0x51, // push cx
+  ...call("onXen"),
+  0x84, 0xc0, // test al, al
+  0x59, // pop cx
+  0x58, // pop ax
+  0x74, { rel8: "qemuGsi" }, // jz qemuGsi
+  // Xen: the GSI is fixed by slot and pin, whatever the line says (hvm_pci_intx_gsi):
+  // (((dev << 2) + (dev >> 3) + intx) & 31) + 16.
+  0xa0, { abs16: "devNum" }, // mov al, [devNum]
+  0x88, 0xc4, // mov ah, al
+  0xc0, 0xe0, 0x02, // shl al, 2
+  0xc0, 0xec, 0x03, // shr ah, 3
+  0x00, 0xe0, // add al, ah
+  0x00, 0xc8, // add al, cl
+  0x24, 0x1f, // and al, 31
+  0x04, 0x10, // add al, 16
+  0xeb, { rel8: "haveGsi" }, // jmp haveGsi
+  { label: "noGsi" },
+  ...say("noGsiLine"),
+  0xc3, // ret
+  { label: "qemuGsi" },
+  // Plain QEMU: the PIIX PIRQ router drives the ISA IRQ of the line, and the IOAPIC pin of that number.
   0x3c, 0x01, // cmp al, 1
   0x72, { rel8: "deriveLine" }, // jb deriveLine
   0x3c, 0x0f, // cmp al, 15
-  0x76, { rel8: "haveLine" }, // jbe haveLine
-  0xeb, { rel8: "deriveLine" }, // jmp deriveLine
-  { label: "noLine" },
-  ...say("noLineLine"),
-  0xc3, // ret
+  0x76, { rel8: "haveGsi" }, // jbe haveGsi
   { label: "deriveLine" },
-  // Nobody wrote the line (hot-plug): the PIIX PIRQ link of (device, pin) routes it. The link is
-  // (dev + pin - 1) & 3 on Xen (hvmloader, Xen's hvm_pci_intx_link), one less on plain QEMU.
-  0x88, 0xe1, // mov cl, ah   (pin, 1 = A)
-  0x84, 0xc9, // test cl, cl
-  0x74, { rel8: "noLine" }, // jz noLine
+  // Nobody wrote the line (hot-plug): the PIRQ link of (device, pin) routes it, link
+  // (dev + intx - 1) & 3 (QEMU's pci_slot_get_pirq).
   0x02, 0x0e, { abs16: "devNum" }, // add cl, [devNum]
-  0x80, 0xe9, 0x02, // sub cl, 2
-  0x51, // push cx
-  ...call("onXen"),
-  0x59, // pop cx
-  0x00, 0xc1, // add cl, al
+  0xfe, 0xc9, // dec cl
   0x80, 0xe1, 0x03, // and cl, 3
   0xc0, 0xe1, 0x03, // shl cl, 3
   ...movEax(PIIX_PIRQ),
@@ -314,57 +324,31 @@ const body: Item[] = [
   0x66, 0xed, // in eax, dx
   0x66, 0xd3, 0xe8, // shr eax, cl
   0xa8, 0x80, // test al, 0x80   (link disabled)
-  0x75, { rel8: "noLine" }, // jnz noLine
+  0x75, { rel8: "noGsi" }, // jnz noGsi
   0x24, 0x0f, // and al, 0x0f
   0x3c, 0x03, // cmp al, 3
-  0x72, { rel8: "noLine" }, // jb noLine
-  { label: "haveLine" },
-  0xa2, { abs16: "line" }, // mov [line], al
-  0x88, 0xc3, // mov bl, al
-  0x80, 0xc3, 0x08, // add bl, 8   (IRQ 0-7: vectors 8-15)
-  0x3c, 0x08, // cmp al, 8
-  0x72, { rel8: "vector" }, // jb vector
-  0x80, 0xc3, 0x60, // add bl, 0x60   (IRQ 8-15: vectors 0x70-0x77)
-  { label: "vector" },
-  0x30, 0xff, // xor bh, bh
-  0xc1, 0xe3, 0x02, // shl bx, 2
-  0x89, 0x1e, { abs16: "vecAddr" }, // mov [vecAddr], bx
+  0x72, { rel8: "noGsi" }, // jb noGsi
+  { label: "haveGsi" },
+  0xa2, { abs16: "gsi" }, // mov [gsi], al
   0xfa, // cli
-  0x66, 0x8b, 0x07, // mov eax, [bx]
-  0x66, 0xa3, { abs16: "oldVec" }, // mov [oldVec], eax
-  0xc7, 0x07, { abs16: "intxHandler" }, // mov word [bx], intxHandler
-  0xc7, 0x47, 0x02, 0x00, 0x00, // mov word [bx+2], 0
-  0xe4, 0xa1, // in al, 0xa1
-  0x88, 0xc4, // mov ah, al
-  0xe4, 0x21, // in al, 0x21
-  0xa3, { abs16: "picMasks" }, // mov [picMasks], ax
-  0x8a, 0x0e, { abs16: "line" }, // mov cl, [line]
-  0xba, 0x01, 0x00, // mov dx, 1
-  0xd3, 0xe2, // shl dx, cl
-  0x80, 0xf9, 0x08, // cmp cl, 8
-  0x72, { rel8: "unmask" }, // jb unmask
-  0x80, 0xca, 0x04, // or dl, 4   (and IRQ2, the slave's cascade)
-  { label: "unmask" },
-  0xf7, 0xd2, // not dx
-  0x21, 0xd0, // and ax, dx
-  0xe6, 0x21, // out 0x21, al
-  0x88, 0xe0, // mov al, ah
-  0xe6, 0xa1, // out 0xa1, al
+  ...call("apicUp"),
+  0xbb, lo(INTX_VECTOR * 4), hi(INTX_VECTOR * 4), // mov bx, INTX_VECTOR * 4
+  ...call("hook"),
+  0x66, 0xb9, ...dword(0x8000 | INTX_VECTOR), // mov ecx, 0x8000 | INTX_VECTOR   (fixed, physical, active-high, level, unmasked)
+  ...call("ioapicEntry"),
   0xfb, // sti
   ...call("raise3"),
   0xfa, // cli
-  0xa1, { abs16: "picMasks" }, // mov ax, [picMasks]   (masked again, as the BIOS had it)
-  0xe6, 0x21, // out 0x21, al
-  0x88, 0xe0, // mov al, ah
-  0xe6, 0xa1, // out 0xa1, al
-  0x8b, 0x1e, { abs16: "vecAddr" }, // mov bx, [vecAddr]
-  0x66, 0xa1, { abs16: "oldVec" }, // mov eax, [oldVec]
-  0x66, 0x89, 0x07, // mov [bx], eax
+  0x66, 0xb9, ...dword(0x18000 | INTX_VECTOR), // mov ecx, 0x18000 | INTX_VECTOR   (masked again)
+  ...call("ioapicEntry"),
+  0xbb, lo(INTX_VECTOR * 4), hi(INTX_VECTOR * 4), // mov bx, INTX_VECTOR * 4
+  ...call("unhook"),
+  ...call("apicDown"),
   0xfb, // sti
   ...say("intxText"),
   ...call("putCount"),
-  ...say("irqText"),
-  0xa0, { abs16: "line" }, // mov al, [line]
+  ...say("gsiText"),
+  0xa0, { abs16: "gsi" }, // mov al, [gsi]
   0xd4, 0x0a, // aam   (ah = tens, al = ones)
   0x05, 0x30, 0x30, // add ax, '00'
   0x80, 0xfc, 0x30, // cmp ah, '0'
@@ -376,6 +360,21 @@ const body: Item[] = [
   { label: "ones" },
   ...call("putc"),
   ...say("crlf"),
+  0xc3, // ret
+
+  // ioapicEntry: the IOAPIC's redirection entry for pin [gsi]: low dword ecx, high dword 0 (APIC
+  // id 0), the high one first. With interrupts off; clobbers eax, esi.
+  { label: "ioapicEntry" },
+  ...call("unreal"),
+  0x66, 0xbe, ...dword(IOAPIC), // mov esi, IOAPIC
+  0x66, 0x0f, 0xb6, 0x06, { abs16: "gsi" }, // movzx eax, byte [gsi]
+  0x66, 0xd1, 0xe0, // shl eax, 1
+  0x04, 0x11, // add al, 0x11   (the entry's high dword)
+  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
+  0x64, 0x67, 0x66, 0xc7, 0x46, 0x10, ...dword(0), // mov dword fs:[esi+0x10], 0
+  0x66, 0x48, // dec eax   (its low dword)
+  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
+  0x64, 0x67, 0x66, 0x89, 0x4e, 0x10, // mov fs:[esi+0x10], ecx
   0xc3, // ret
 
   // onXen: al = 1 under Xen (its CPUID leaves say "XenVMMXenVMM", at 0x40000000 or, with
@@ -396,7 +395,7 @@ const body: Item[] = [
   0xb0, 0x01, // mov al, 1
   0xc3, // ret
 
-  // msi: edu's MSI to the local APIC, vector MSI_VECTOR, 3 raised interrupts counted by msiHandler.
+  // msi: edu's MSI to the local APIC, vector MSI_VECTOR, 3 raised interrupts counted by eduHandler.
   { label: "msi" },
   0xb0, 0x34, // mov al, 0x34   (capabilities pointer)
   ...call("cfgRead"),
@@ -416,29 +415,10 @@ const body: Item[] = [
   { label: "capFound" },
   0x66, 0xc1, 0xe8, 0x10, // shr eax, 16
   0xa3, { abs16: "msiCtl" }, // mov [msiCtl], ax   (message control)
-  // A software-disabled local APIC takes no MSI: enable it, with LINT0 as ExtINT so that the
-  // 8259 (the BIOS tick) still gets through; put both back afterwards.
-  0xc6, 0x06, { abs16: "apicWasOff" }, 0x00, // mov byte [apicWasOff], 0
-  ...call("unreal"),
   0xfa, // cli
-  0x66, 0xbe, ...dword(LAPIC_SVR), // mov esi, LAPIC_SVR
-  0x64, 0x67, 0x66, 0x8b, 0x06, // mov eax, fs:[esi]
-  0xf6, 0xc4, 0x01, // test ah, 1   (bit 8: APIC software enable)
-  0x75, { rel8: "apicOn" }, // jnz apicOn
-  0xfe, 0x06, { abs16: "apicWasOff" }, // inc byte [apicWasOff]
-  0x66, 0xa3, { abs16: "svrOld" }, // mov [svrOld], eax
-  0x66, 0x0d, ...dword(0x1ff), // or eax, 0x1ff   (enabled, spurious vector 0xff)
-  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
-  0x66, 0xbe, ...dword(LAPIC_LVT0), // mov esi, LAPIC_LVT0
-  0x64, 0x67, 0x66, 0x8b, 0x06, // mov eax, fs:[esi]
-  0x66, 0xa3, { abs16: "lvt0Old" }, // mov [lvt0Old], eax
-  ...movEax(0x700), // ExtINT, unmasked
-  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
-  { label: "apicOn" },
-  0x66, 0xa1, lo(MSI_VECTOR * 4), hi(MSI_VECTOR * 4), // mov eax, [MSI_VECTOR * 4]
-  0x66, 0xa3, { abs16: "oldVec" }, // mov [oldVec], eax
-  0xc7, 0x06, lo(MSI_VECTOR * 4), hi(MSI_VECTOR * 4), { abs16: "msiHandler" }, // mov word [MSI_VECTOR * 4], msiHandler
-  0xc7, 0x06, lo(MSI_VECTOR * 4 + 2), hi(MSI_VECTOR * 4 + 2), 0x00, 0x00, // mov word [MSI_VECTOR * 4 + 2], 0
+  ...call("apicUp"),
+  0xbb, lo(MSI_VECTOR * 4), hi(MSI_VECTOR * 4), // mov bx, MSI_VECTOR * 4
+  ...call("hook"),
   0xfb, // sti
   0xa0, { abs16: "msiCap" }, // mov al, [msiCap]
   0x04, 0x04, // add al, 4   (message address)
@@ -469,8 +449,37 @@ const body: Item[] = [
   0x80, 0xe1, 0xfe, // and cl, 0xfe   (MSI off again)
   ...call("cfgWriteW"),
   0xfa, // cli
-  0x66, 0xa1, { abs16: "oldVec" }, // mov eax, [oldVec]
-  0x66, 0xa3, lo(MSI_VECTOR * 4), hi(MSI_VECTOR * 4), // mov [MSI_VECTOR * 4], eax
+  0xbb, lo(MSI_VECTOR * 4), hi(MSI_VECTOR * 4), // mov bx, MSI_VECTOR * 4
+  ...call("unhook"),
+  ...call("apicDown"),
+  0xfb, // sti
+  ...say("msiText"),
+  ...call("putCount"),
+  ...say("msiTail"),
+  0xc3, // ret
+
+  // apicUp: a software-disabled local APIC takes no interrupt, an MSI or one the IOAPIC sends: enable
+  // it, with LINT0 as ExtINT so that the 8259 (the BIOS tick) still gets through; apicDown puts
+  // both back. With interrupts off; clobber eax, esi.
+  { label: "apicUp" },
+  0xc6, 0x06, { abs16: "apicWasOff" }, 0x00, // mov byte [apicWasOff], 0
+  ...call("unreal"),
+  0x66, 0xbe, ...dword(LAPIC_SVR), // mov esi, LAPIC_SVR
+  0x64, 0x67, 0x66, 0x8b, 0x06, // mov eax, fs:[esi]
+  0xf6, 0xc4, 0x01, // test ah, 1   (bit 8: APIC software enable)
+  0x75, { rel8: "apicOn" }, // jnz apicOn
+  0xfe, 0x06, { abs16: "apicWasOff" }, // inc byte [apicWasOff]
+  0x66, 0xa3, { abs16: "svrOld" }, // mov [svrOld], eax
+  0x66, 0x0d, ...dword(0x1ff), // or eax, 0x1ff   (enabled, spurious vector 0xff)
+  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
+  0x66, 0xbe, ...dword(LAPIC_LVT0), // mov esi, LAPIC_LVT0
+  0x64, 0x67, 0x66, 0x8b, 0x06, // mov eax, fs:[esi]
+  0x66, 0xa3, { abs16: "lvt0Old" }, // mov [lvt0Old], eax
+  ...movEax(0x700), // ExtINT, unmasked
+  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
+  { label: "apicOn" },
+  0xc3, // ret
+  { label: "apicDown" },
   0x80, 0x3e, { abs16: "apicWasOff" }, 0x00, // cmp byte [apicWasOff], 0
   0x74, { rel8: "apicLeft" }, // je apicLeft
   ...call("unreal"),
@@ -481,10 +490,19 @@ const body: Item[] = [
   0x66, 0xa1, { abs16: "svrOld" }, // mov eax, [svrOld]
   0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
   { label: "apicLeft" },
-  0xfb, // sti
-  ...say("msiText"),
-  ...call("putCount"),
-  ...say("msiTail"),
+  0xc3, // ret
+
+  // hook: the IVT entry at bx (vector * 4) = 0000:eduHandler, the old one kept; unhook puts it back.
+  // With interrupts off; clobber eax.
+  { label: "hook" },
+  0x66, 0x8b, 0x07, // mov eax, [bx]
+  0x66, 0xa3, { abs16: "oldVec" }, // mov [oldVec], eax
+  0xc7, 0x07, { abs16: "eduHandler" }, // mov word [bx], eduHandler
+  0xc7, 0x47, 0x02, 0x00, 0x00, // mov word [bx+2], 0
+  0xc3, // ret
+  { label: "unhook" },
+  0x66, 0xa1, { abs16: "oldVec" }, // mov eax, [oldVec]
+  0x66, 0x89, 0x07, // mov [bx], eax
   0xc3, // ret
 
   // raise3: raises edu's interrupt 3 times (0x60), each time waiting for a handler to count it.
@@ -518,28 +536,25 @@ const body: Item[] = [
   ...mmioWrite(0x64), // acknowledge all: nothing left asserted, whatever was counted
   0xc3, // ret
 
-  // The interrupt handlers: acknowledge edu, count, end the interrupt.
-  { label: "intxHandler" },
-  ...HANDLER_ENTRY,
-  0xb0, 0x20, // mov al, 0x20   (EOI)
-  0x80, 0x3e, { abs16: "line" }, 0x08, // cmp byte [line], 8
-  0x72, { rel8: "masterEoi" }, // jb masterEoi
-  0xe6, 0xa0, // out 0xa0, al
-  { label: "masterEoi" },
-  0xe6, 0x20, // out 0x20, al
-  ...HANDLER_EXIT,
-  { label: "msiHandler" },
-  ...HANDLER_ENTRY,
-  0x66, 0xbe, ...dword(LAPIC_EOI), // mov esi, LAPIC_EOI
-  0x66, 0x31, 0xc0, // xor eax, eax
-  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
-  ...HANDLER_EXIT,
-  { label: "ackEdu" },
+  // eduHandler, for INTx and MSI alike: acknowledge edu, count, end the interrupt at the local APIC
+  // (for INTx, level-triggered, that EOI also clears the IOAPIC entry's remote IRR).
+  { label: "eduHandler" },
+  0x66, 0x60, // pushad
+  0x1e, // push ds
+  0x0f, 0xa0, // push fs
+  0x31, 0xc0, // xor ax, ax
+  0x8e, 0xd8, // mov ds, ax
   ...call("unrealBar"),
   ...mmioRead(0x24), // interrupt status
   ...mmioWrite(0x64), // acknowledge it
   0xfe, 0x06, { abs16: "irqCount" }, // inc byte [irqCount]
-  0xc3, // ret
+  0x66, 0xbe, ...dword(LAPIC_EOI), // mov esi, LAPIC_EOI
+  0x66, 0x31, 0xc0, // xor eax, eax
+  0x64, 0x67, 0x66, 0x89, 0x06, // mov fs:[esi], eax
+  0x0f, 0xa1, // pop fs
+  0x1f, // pop ds
+  0x66, 0x61, // popad
+  0xcf, // iret
 
   // unrealBar: FS flat (unreal), ebx = BAR0.
   { label: "unrealBar" },
@@ -642,8 +657,8 @@ const body: Item[] = [
   { label: "dmaBadLine" }, ...text("edu: dma bad\r\n"),
   { label: "dmaTimeoutLine" }, ...text("edu: dma timeout\r\n"),
   { label: "intxText" }, ...text("edu: intx "),
-  { label: "irqText" }, ...text("/3 irq "),
-  { label: "noLineLine" }, ...text("edu: intx 0/3 irq none\r\n"),
+  { label: "gsiText" }, ...text("/3 gsi "),
+  { label: "noGsiLine" }, ...text("edu: intx 0/3 gsi none\r\n"),
   { label: "msiText" }, ...text("edu: msi "),
   { label: "msiTail" }, ...text("/3\r\n"),
   { label: "crlf" }, ...text("\r\n"),
@@ -653,13 +668,11 @@ const body: Item[] = [
   // Variables.
   { label: "reported" }, 0,
   { label: "devNum" }, 0,
-  { label: "line" }, 0,
+  { label: "gsi" }, 0,
   { label: "irqCount" }, 0,
   { label: "msiCap" }, 0,
   { label: "apicWasOff" }, 0,
   { label: "msiCtl" }, 0, 0,
-  { label: "picMasks" }, 0, 0,
-  { label: "vecAddr" }, 0, 0,
   { label: "bar0" }, 0, 0, 0, 0,
   { label: "oldVec" }, 0, 0, 0, 0,
   { label: "svrOld" }, 0, 0, 0, 0,

@@ -10,7 +10,9 @@
 // device. `xl pci-attach` to a running stubdom guest is checked on a guest created without the
 // device (`passthrough = "enabled"`). Then once more with xen-pciback passthrough=1, where the
 // stubdom sees the host's address. MSI from a stubdom's QEMU needs pciback to let the stubdom set
-// the MSI enable bit: dom0 does what the README tells an admin (allow_interrupt_control).
+// the MSI enable bit: dom0 does one of the two things the README tells an admin, pciback's
+// allow_interrupt_control just before the device goes to the stubdom (pciback clears it each time
+// a guest gives the device back), or `permissive=1` on the device in xl.cfg.
 import type { Checks } from "./checks.ts";
 import { seconds } from "./checks.ts";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
@@ -30,14 +32,16 @@ export interface PciPlan {
   device: "at create" | "attached";
   /** Then `xl pci-detach` while the guest runs: it works and the device comes back with pci-attach, or libxl refuses it. */
   detach?: "and back" | "refused";
+  /** How a stubdom's QEMU is let to enable MSI (the README's two ways). */
+  msi?: "allow_interrupt_control" | "permissive=1";
   label: string;
 }
 
 export const PCI_PLANS: readonly PciPlan[] = [
   { name: "pci-dom0", dm: "dom0", pciback: "default", device: "at create", detach: "and back", label: "passthrough, device model in dom0" },
-  { name: "pci-stubdom", dm: "stubdom", pciback: "default", device: "at create", detach: "refused", label: "passthrough, stubdom (pciback's default mode)" },
-  { name: "pci-stubdom-attach", dm: "stubdom", pciback: "default", device: "attached", label: "passthrough, stubdom, xl pci-attach to a running guest" },
-  { name: "pci-stubdom-pt", dm: "stubdom", pciback: "passthrough=1", device: "at create", label: "passthrough, stubdom (xen-pciback passthrough=1)" },
+  { name: "pci-stubdom", dm: "stubdom", pciback: "default", device: "at create", detach: "refused", msi: "allow_interrupt_control", label: "passthrough, stubdom (pciback's default mode)" },
+  { name: "pci-stubdom-attach", dm: "stubdom", pciback: "default", device: "attached", msi: "allow_interrupt_control", label: "passthrough, stubdom, xl pci-attach to a running guest" },
+  { name: "pci-stubdom-pt", dm: "stubdom", pciback: "passthrough=1", device: "at create", msi: "permissive=1", label: "passthrough, stubdom (xen-pciback passthrough=1, permissive=1)" },
 ];
 
 export interface PciFigures {
@@ -65,8 +69,6 @@ async function assignable(dom0: Dom0, checks: Checks, mode: PciPlan["pciback"]):
       `if lsmod | grep -q '^xen_pciback'; then xl pci-assignable-remove ${EDU} 2>/dev/null || true; rmmod xen-pciback; fi`,
       `modprobe xen-pciback${mode === "default" ? "" : ` ${mode}`}`,
       `xl pci-assignable-add ${EDU}`,
-      // What the README tells an admin: the stubdom's QEMU may then set the MSI enable bit.
-      `echo ${EDU} > /sys/bus/pci/drivers/pciback/allow_interrupt_control`,
       "xl pci-assignable-list",
     ].join("\n"),
     60,
@@ -115,7 +117,14 @@ export async function runPassthroughGuest(dom0: Dom0, checks: Checks, plan: PciP
     xlConfig({
       name: g, disk: `/tmp/${g}.img`, serialFile: serial, dom0Dm: plan.dm === "dom0",
       stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: files.cmdline,
-    }) + (plan.device === "at create" ? `pci = [ "${EDU}" ]\n` : `passthrough = "enabled"\n`);
+    }) + (plan.device === "at create" ? `pci = [ "${EDU}${plan.msi === "permissive=1" ? ",permissive=1" : ""}" ]\n` : `passthrough = "enabled"\n`);
+  // The README's way for MSI: pciback lets the stubdom set the MSI enable bit until the device comes back.
+  const allowMsi = async (): Promise<void> => {
+    if (plan.msi !== "allow_interrupt_control") return;
+    const r = await dom0.sh(`echo ${EDU} > /sys/bus/pci/drivers/pciback/allow_interrupt_control`, 20);
+    check("dom0 lets the stubdom enable MSI (pciback's allow_interrupt_control)", r.rc === 0, r.out.trim() || "set");
+  };
+  if (plan.device === "at create") await allowMsi();
   const created = await dom0.values(
     [
       `cp ${q(eduDisk)} /tmp/${g}.img && printf '%s' ${q(cfg)} > /tmp/${g}.cfg || exit 1`,
@@ -140,6 +149,7 @@ export async function runPassthroughGuest(dom0: Dom0, checks: Checks, plan: PciP
   check("the guest's serial line arrives", hello.ms !== undefined, hello.line ?? "nothing within 60 s");
   const t = Date.now();
   if (plan.device === "attached") {
+    await allowMsi();
     const attach = await xlPci(dom0, g, "attach");
     fig.attachMs = attach.ms;
     if (!check("xl pci-attach while the guest runs succeeds", attach.ok, attach.said)) return end(dom0, check, g, saveDir, fig);
