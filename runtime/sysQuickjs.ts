@@ -68,7 +68,7 @@ export function quickjsSys(): Sys {
       return err === 0 && (st.mode & os.S_IFMT) === os.S_IFSOCK;
     },
     unlink,
-    symlink: (target, path) => void check(os.symlink(target, path), `symlink ${path} -> ${target}`),
+    symlink: (target, path) => native.symlink(target, path),
     readdir(path) {
       const [names, err] = os.readdir(path);
       check(-err, `readdir ${path}`);
