@@ -115,8 +115,8 @@ function passthroughTable(figs: readonly PciFigures[], checks: readonly CheckRes
   return [
     "PCI passthrough on the bed's variant with an emulated IOMMU (Q35, intel-iommu; Xen `iommu=debug,verbose`):",
     "QEMU's edu device (0000:00:06.0) to the edu guest, which finds it, reads BAR0, checks a DMA round trip",
-    "and counts INTx and MSI interrupts; then `xl pci-detach` and `xl pci-attach` while it runs. \"To DMA\" is",
-    "from the start of xl create to the guest's DMA verdict:",
+    "and counts INTx and MSI interrupts; `xl pci-detach` and `xl pci-attach` while it runs (libxl refuses the",
+    "detach for a stubdom guest: see the README). \"To DMA\" is from the start of xl create to the guest's DMA verdict:",
     "",
     "| run | xl create | to DMA | xl pci-detach | xl pci-attach | result |",
     "| --- | ---: | ---: | ---: | ---: | --- |",
