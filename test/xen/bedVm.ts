@@ -31,10 +31,13 @@ export interface BedVmOptions {
 }
 
 /**
- * What the passthrough variant passes to guests: QEMU's `edu` test device (a BAR, DMA, INTx and MSI)
- * at a fixed host address, as an admin names it in xl.cfg `pci = [...]`.
+ * What the passthrough variant passes to guests, at fixed host addresses as an admin names them in
+ * xl.cfg `pci = [...]`: QEMU's `edu` test device (a BAR, DMA, INTx and MSI), and an e1000 NIC whose
+ * other end is QEMU's user-mode network (restricted: its DHCP server and nothing beyond).
  */
-export const PASSTHROUGH_DEVICES = { edu: "0000:00:06.0" } as const;
+export const PASSTHROUGH_DEVICES = { edu: "0000:00:06.0", nic: "0000:00:07.0" } as const;
+/** The address QEMU's user-mode DHCP server gives the passed-through NIC. */
+export const PASSTHROUGH_NIC_LEASE = "10.0.2.15";
 /** Xen's IOMMU driver says what it found and does on the serial console. */
 export const PASSTHROUGH_XEN_OPTIONS = "iommu=debug,verbose";
 
@@ -94,7 +97,12 @@ export class BedVm {
       "-device", "virtio-serial-pci", "-chardev", `socket,id=agent,path=${join(o.runDir, "agent.sock")}`,
       "-device", `virtserialport,chardev=agent,name=${AGENT_PORT}`,
       ...(o.link ? ["-netdev", `socket,id=link,${o.link.role}=127.0.0.1:${o.link.port}`, "-device", `virtio-net-pci,netdev=link,mac=${o.link.mac}`] : []),
-      ...(o.passthrough ? ["-device", `edu,addr=${PASSTHROUGH_DEVICES.edu.slice(8)}`] : []),
+      ...(o.passthrough
+        ? [
+            "-device", `edu,addr=${PASSTHROUGH_DEVICES.edu.slice(8)}`,
+            "-netdev", "user,id=passed,restrict=on", "-device", `e1000,netdev=passed,addr=${PASSTHROUGH_DEVICES.nic.slice(8)},mac=52:54:00:12:34:77`,
+          ]
+        : []),
     ];
     const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "inherit", "inherit"] });
     const vm = new BedVm(qemu, o.runDir, o.limitMs);

@@ -19,9 +19,12 @@ import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { EDU_BANNER, EDU_BAR0_OK, EDU_DMA_OK, EDU_FOUND, EDU_INTX_OK, EDU_MSI_OK } from "./eduGuest.ts";
 import { cleanUp, diagnose, saveLogs, type StagedFiles } from "./guestRun.ts";
 import { PASSTHROUGH_DEVICES } from "./bedVm.ts";
+import { runNicGuests } from "./pciNicRun.ts";
+import { destroyAndGiveBack } from "./pciGuestEnd.ts";
 import { xlConfig } from "./xlConfig.ts";
 
 const EDU = PASSTHROUGH_DEVICES.edu;
+const DEVICES = Object.values(PASSTHROUGH_DEVICES).join(" ");
 
 export interface PciPlan {
   name: string;
@@ -53,7 +56,7 @@ export interface PciFigures {
   attachMs?: number;
 }
 
-/** Whether the bed can pass devices at all: the IOMMU in Xen, pciback in dom0, edu assignable. */
+/** Whether the bed can pass devices at all: the IOMMU in Xen, pciback in dom0, edu and the NIC assignable. */
 export async function preparePassthrough(dom0: Dom0, checks: Checks): Promise<boolean> {
   const info = (await dom0.sh("xl info | grep -E '^virt_caps'; xl dmesg | grep -m3 -E 'I/O virtualisation|Interrupt Remapping|Queued Invalidation'", 30)).out;
   const iommu = checks.record("passthrough bed: Xen uses the emulated IOMMU (virt_caps hvm_directio)", /hvm_directio/.test(info), info.trim().replace(/\s*\n\s*/g, "; "));
@@ -61,19 +64,20 @@ export async function preparePassthrough(dom0: Dom0, checks: Checks): Promise<bo
   return assignable(dom0, checks, "default");
 }
 
-/** Loads xen-pciback in `mode` (unloading it first when loaded) and makes edu assignable. */
+/** Loads xen-pciback in `mode` (unloading it first when loaded) and makes edu and the NIC assignable. */
 async function assignable(dom0: Dom0, checks: Checks, mode: PciPlan["pciback"]): Promise<boolean> {
   const r = await dom0.sh(
     [
       "set -e",
-      `if lsmod | grep -q '^xen_pciback'; then xl pci-assignable-remove ${EDU} 2>/dev/null || true; rmmod xen-pciback; fi`,
+      `if lsmod | grep -q '^xen_pciback'; then for d in ${DEVICES}; do xl pci-assignable-remove $d 2>/dev/null || true; done; rmmod xen-pciback; fi`,
       `modprobe xen-pciback${mode === "default" ? "" : ` ${mode}`}`,
-      `xl pci-assignable-add ${EDU}`,
+      `for d in ${DEVICES}; do xl pci-assignable-add $d; done`,
       "xl pci-assignable-list",
     ].join("\n"),
     60,
   );
-  return checks.record(`passthrough bed: edu (${EDU}) assignable with xen-pciback ${mode === "default" ? "in its default mode" : mode}`, r.rc === 0 && r.out.includes(EDU), r.out.trim().replace(/\s*\n\s*/g, "; "));
+  const listed = Object.values(PASSTHROUGH_DEVICES).every((d) => r.out.includes(d));
+  return checks.record(`passthrough bed: edu (${EDU}) and the e1000 (${PASSTHROUGH_DEVICES.nic}) assignable with xen-pciback ${mode === "default" ? "in its default mode" : mode}`, r.rc === 0 && listed, r.out.trim().replace(/\s*\n\s*/g, "; "));
 }
 
 /**
@@ -152,7 +156,7 @@ export async function runPassthroughGuest(dom0: Dom0, checks: Checks, plan: PciP
     await allowMsi();
     const attach = await xlPci(dom0, g, "attach");
     fig.attachMs = attach.ms;
-    if (!check("xl pci-attach while the guest runs succeeds", attach.ok, attach.said)) return end(dom0, check, g, saveDir, fig);
+    if (!check("xl pci-attach while the guest runs succeeds", attach.ok, attach.said)) return destroyAndGiveBack(dom0, check, g, EDU, saveDir).then(() => fig);
   }
   if (plan.dm === "stubdom") {
     const mapped = await dom0.sh(`grep -m1 -aE 'pci: host ${EDU} is ' /var/log/xen/qemu-dm-${g}.log`, 20);
@@ -174,24 +178,13 @@ export async function runPassthroughGuest(dom0: Dom0, checks: Checks, plan: PciP
     const goneLines = await dom0.sh(`tr -d '\\r' < ${serial} | grep -c '^edu: gone'`, 20);
     check("xl pci-detach: libxl refuses it for a stubdom guest, as upstream libxl does, and the guest keeps the device", !detach.ok && /unable to remove device/.test(detach.said) && goneLines.out.trim() === "0", detach.said);
   }
-  return end(dom0, check, g, saveDir, fig);
-}
-
-/** xl destroy, the device back with pciback, the logs saved. */
-async function end(dom0: Dom0, check: (w: string, ok: boolean, d: string) => boolean, g: string, saveDir: string, fig: PciFigures): Promise<PciFigures> {
-  const destroyed = await dom0.sh(`timeout 60 xl destroy ${g} 2>&1; echo rc=$?`, 80);
-  const gone = await dom0.waitFor(`! xl list ${g} >/dev/null 2>&1 && ! xl list ${g}-dm >/dev/null 2>&1`, 30);
-  const back = (await dom0.sh(`xl pci-assignable-list | grep -q ${EDU}`, 20)).rc === 0;
-  check("xl destroy takes the guest down and the device back to pciback", /rc=0/.test(destroyed.out) && gone !== undefined && back, destroyed.out.trim().split("\n").filter((l) => !/doesn't support reset/.test(l)).slice(-2).join(" | "));
-  await saveLogs(dom0, g, saveDir);
-  if (gone === undefined) await cleanUp(dom0, check, g);
-  return fig;
+  return destroyAndGiveBack(dom0, check, g, EDU, saveDir).then(() => fig);
 }
 
 /** Every passthrough guest on a bed already booted as the passthrough variant. */
 export async function runPassthrough(dom0: Dom0, checks: Checks, files: StagedFiles, eduDisk: string, saveDir: string, say: (line: string) => void): Promise<PciFigures[]> {
   if (!(await preparePassthrough(dom0, checks))) return [];
-  const figs: PciFigures[] = [];
+  const figs: PciFigures[] = await runNicGuests(dom0, checks, files, saveDir, say);
   let mode: PciPlan["pciback"] = "default";
   for (const plan of PCI_PLANS) {
     if (plan.pciback !== mode) {
