@@ -367,6 +367,8 @@ async function main(): Promise<number> {
   } else log(`a partial run (XEN_TEST_ONLY=${only.join(",")} XEN_TEST_RELEASES=${releases.join(",")}), so ${RESULTS_FILE} stays as it was; logs in ${RUN_DIR}/`);
   const passed = all.reduce((n, c) => n + c.passed, 0);
   const failed = all.reduce((n, c) => n + c.failed, 0);
+  // Again at the end, where a CI log's tail keeps them: a failure is otherwise a line among hundreds.
+  if (failed > 0) console.log(["failed:", ...prepared.flatMap((p) => p.checks.results.filter((c) => !c.ok).map((c) => `  [${p.release}] ${c.name}: ${c.detail}`))].join("\n"));
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 || passed === 0 ? 1 : 0;
 }
