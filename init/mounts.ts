@@ -1,9 +1,10 @@
 // The filesystems PID 1 mounts before anything else, as data.
 import type { Sys } from "../runtime/sys.ts";
 
-const MS_NOSUID = 0x2;
-const MS_NODEV = 0x4;
-const MS_NOEXEC = 0x8;
+/** mount(2)'s flags the init uses (linux/mount.h). */
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
 
 export interface MountSpec {
   source: string;

@@ -42,7 +42,11 @@ export type PciLookup = { found: true; local: string } | { found: false; why: st
  * `hasConfig(local)` says pcifront has made its sysfs device.
  */
 export function lookupPciDevice(host: string, entries: readonly PcibackEntry[], hasConfig: (local: string) => boolean): PciLookup {
-  const index = entries.findIndex((e) => e.dev !== undefined && parsePciAddress(e.dev) !== undefined && sysfsName(parsePciAddress(e.dev)!) === host);
+  const hostOf = (e: PcibackEntry): string | undefined => {
+    const a = e.dev === undefined ? undefined : parsePciAddress(e.dev);
+    return a && sysfsName(a);
+  };
+  const index = entries.findIndex((e) => hostOf(e) === host);
   if (index < 0) {
     const listed = entries.map((e, i) => `dev-${i}=${e.dev ?? "(none)"}`).join(", ");
     return { found: false, why: `pciback lists no device ${host} for this stubdom (${listed || "no devices"})` };

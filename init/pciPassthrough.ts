@@ -10,6 +10,7 @@
 import type { Sys } from "../runtime/sys.ts";
 import { XenStoreError, type XenStoreClient } from "../runtime/xenstore/client.ts";
 import type { Log } from "./log.ts";
+import { MS_NODEV, MS_NOEXEC, MS_NOSUID } from "./mounts.ts";
 import { lookupPciDevice, parseDeviceCount, parsePciAddress, sysfsName, type PcibackEntry, type PciLookup } from "./pciAddress.ts";
 
 /** The stubdom's pcifront, relative to its home. */
@@ -22,9 +23,6 @@ const WATCH_TOKEN = "stubdom-pci";
 export const PCI_DEVICES_DIR = "/sys/bus/pci/devices";
 /** The second sysfs mount, where pcifront's devices keep their own names. */
 export const PCIFRONT_SYSFS = "/run/pcifront-sysfs";
-const MS_NOSUID = 0x2;
-const MS_NODEV = 0x4;
-const MS_NOEXEC = 0x8;
 
 const absent = (e: unknown): boolean => e instanceof XenStoreError && e.code === "ENOENT";
 
