@@ -20,7 +20,7 @@ import { EDU_BANNER, EDU_BAR0_OK, EDU_DMA_OK, EDU_FOUND, EDU_INTX_OK, EDU_MSI_OK
 import { cleanUp, diagnose, saveLogs, type StagedFiles } from "./guestRun.ts";
 import { PASSTHROUGH_DEVICES } from "./bedVm.ts";
 import { runNicGuests } from "./pciNicRun.ts";
-import { destroyAndGiveBack } from "./pciGuestEnd.ts";
+import { destroyAndGiveBack, xlLastLines } from "./pciGuestEnd.ts";
 import { xlConfig } from "./xlConfig.ts";
 
 const EDU = PASSTHROUGH_DEVICES.edu;
@@ -108,7 +108,7 @@ async function report(dom0: Dom0, check: (w: string, ok: boolean, d: string) => 
 /** `xl pci-<verb>` of edu on guest `g`: exit status, time, and xl's last lines. */
 async function xlPci(dom0: Dom0, g: string, verb: "attach" | "detach"): Promise<{ ok: boolean; ms: number; said: string }> {
   const r = await dom0.values(["t0=$(date +%s%N)", `timeout 60 xl pci-${verb} ${g} ${EDU} > /tmp/${g}-${verb}.log 2>&1; echo rc=$?`, `echo ms=${sinceT0}`].join("\n"), 80);
-  const said = (await dom0.read(`/tmp/${g}-${verb}.log`)).trim().split("\n").filter((l) => !/doesn't support reset/.test(l)).slice(-2).join(" | ");
+  const said = xlLastLines(await dom0.read(`/tmp/${g}-${verb}.log`));
   return { ok: r.values.rc === "0", ms: Number(r.values.ms), said: `xl exit ${r.values.rc ?? "?"} in ${seconds(Number(r.values.ms))}${said ? `; ${said}` : ""}` };
 }
 
