@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { BEAT_SECONDS, GUEST_BEAT } from "./heartbeatGuest.ts";
+import { healthDir } from "../../init/healthPaths.ts";
 
 type Check = (what: string, ok: boolean, detail: string) => boolean;
 
@@ -21,14 +22,23 @@ export const KILL_COMMAND = 'migrate -d "exec:kill -9 $PPID"';
 /** On the stubdom's command line of a guest whose QEMU the tier kills. */
 export const KILLABLE_SETTING = "stubdom.sandbox=0";
 
+/** The bound on the supervisor saying a setting dom0 wrote: usually under a second, longer when the stubdom's memory is tight. */
+const SETTING_SAID_S = 60;
+
 /**
  * Sets `restart` for stubdom S from dom0, as an admin would (it defaults to `no`), and waits for the
- * supervisor to say so on its console, the log file stock libxl writes. The ms it took, or undefined.
+ * supervisor to say so on its console, the log file stock libxl writes. The ms it took, or why not:
+ * what XenStore holds, health's state, and the console's last lines.
  */
-export async function setRestart(dom0: Dom0, g: string, s: string, mode: "on-failure" | "no", before: string): Promise<number | undefined> {
+export async function setRestart(dom0: Dom0, g: string, s: string, mode: "on-failure" | "no", before: string): Promise<{ ms: number } | { why: string }> {
   const line = `settings: restart ${JSON.stringify(before)} -> ${JSON.stringify(mode)}`;
+  const stubdomLog = `/var/log/xen/qemu-dm-${g}.log`;
   await dom0.sh(`xenstore-write /local/domain/${s}/stubdom/config/restart ${mode}`, 20);
-  return dom0.waitFor(`grep -qF ${q(line)} /var/log/xen/qemu-dm-${g}.log`, 20);
+  const ms = await dom0.waitFor(`grep -qF ${q(line)} ${stubdomLog}`, SETTING_SAID_S);
+  if (ms !== undefined) return { ms };
+  const health = healthDir(Number(s));
+  const r = await dom0.sh(`echo "config/restart=$(xenstore-read /local/domain/${s}/stubdom/config/restart 2>&1), state=$(xenstore-read ${health}/state 2>&1)"; tail -n 3 ${stubdomLog} | tr -d '\\r'`, 20);
+  return { why: `no "${line}" on the stubdom console within ${SETTING_SAID_S} s; ${r.out.trim().split("\n").join(" | ")}` };
 }
 
 const beats = (g: string): string => `$(grep -c '^${GUEST_BEAT}' /tmp/${g}-serial.log 2>/dev/null)`;
