@@ -28,6 +28,7 @@ const absent = (e: unknown): boolean => e instanceof XenStoreError && e.code ===
 
 export class PciPassthrough {
   private backend: string | undefined;
+  private sysfsMounted = false;
   private viewMounted = false;
   /** Each waiting ready()'s wake-up. */
   private readonly waiters = new Set<() => void>();
@@ -78,26 +79,34 @@ export class PciPassthrough {
     return this.hostNames ? PCIFRONT_SYSFS : "/sys";
   }
 
-  /** Once: the backend's path, the watches, and the host-named view. */
+  /**
+   * Once each, in order: the backend's path with the watches, then the host-named view's two mounts.
+   * A step that failed is tried again by the next ready(), without repeating the steps before it.
+   */
   private async start(): Promise<void> {
-    if (this.backend !== undefined) return;
-    let backend: string;
-    try {
-      backend = await this.xs.readString(`${PCI_FRONT_DIR}/backend`);
-    } catch (e) {
-      if (absent(e)) throw new Error(`this stubdom has no pcifront (${PCI_FRONT_DIR}/backend: ENOENT): libxl gave it no PCI device`);
-      throw new Error(`reading ${PCI_FRONT_DIR}/backend: ${(e as Error).message}`);
+    if (this.backend === undefined) {
+      let backend: string;
+      try {
+        backend = await this.xs.readString(`${PCI_FRONT_DIR}/backend`);
+      } catch (e) {
+        if (absent(e)) throw new Error(`this stubdom has no pcifront (${PCI_FRONT_DIR}/backend: ENOENT): libxl gave it no PCI device`);
+        throw new Error(`reading ${PCI_FRONT_DIR}/backend: ${(e as Error).message}`);
+      }
+      await this.xs.watch(backend, WATCH_TOKEN, this.wake);
+      await this.xs.watch(`${PCI_FRONT_DIR}/state`, WATCH_TOKEN, this.wake);
+      this.backend = backend;
     }
-    await this.xs.watch(backend, WATCH_TOKEN, this.wake);
-    await this.xs.watch(`${PCI_FRONT_DIR}/state`, WATCH_TOKEN, this.wake);
-    if (this.hostNames && !this.viewMounted) {
+    if (!this.hostNames) return;
+    if (!this.sysfsMounted) {
       this.sys.mkdir(PCIFRONT_SYSFS, 0o755);
       this.sys.mount("sysfs", PCIFRONT_SYSFS, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+      this.sysfsMounted = true;
+    }
+    if (!this.viewMounted) {
       this.sys.mount("pci-by-host-address", PCI_DEVICES_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755");
       this.viewMounted = true;
       this.log.info(`pci: ${PCI_DEVICES_DIR} names pcifront's devices by host address for QEMU (pcifront's own names: ${PCIFRONT_SYSFS}/bus/pci/devices)`);
     }
-    this.backend = backend;
   }
 
   private async entries(): Promise<PcibackEntry[]> {

@@ -104,6 +104,20 @@ test("a device pcifront shows late is waited for; QEMU 7.2 gets it under its hos
   assert.match(s.sys.bytesWritten(1), /pci: host 0000:00:06.0 is 0000:00:00.0 in this stubdom/);
 });
 
+test("a view mount that failed is tried again by the next device_add, without a second sysfs mount or watch", async () => {
+  const s = await stubdom(true);
+  let failures = 1;
+  s.sys.mount = (source: string, target: string): void => {
+    s.sys.effects.push(`mount ${source} ${target}`);
+    if (target === PCI_DEVICES_DIR && failures-- > 0) throw Object.assign(new Error(`mount ${target}: ENOMEM`), { code: "ENOMEM" });
+  };
+  assert.match(String(await s.pci.ready("0000:00:06.0")), /^PCI device 0000:00:06.0: mount \/sys\/bus\/pci\/devices: ENOMEM$/);
+  await connect(s, PCIFRONT_SYSFS);
+  assert.is(await s.pci.ready("0000:00:06.0"), undefined);
+  const mounts = s.sys.effects.filter((e) => e.startsWith("mount "));
+  assert.equal(mounts, [`mount sysfs ${PCIFRONT_SYSFS}`, `mount pci-by-host-address ${PCI_DEVICES_DIR}`, `mount pci-by-host-address ${PCI_DEVICES_DIR}`]);
+});
+
 test("a QEMU that looks the address up itself: no view, no link, only the wait", async () => {
   const s = await stubdom(false);
   await connect(s, "/sys");
