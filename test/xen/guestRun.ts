@@ -9,6 +9,7 @@ import { GUEST_HELLO } from "./heartbeatGuest.ts";
 import { crashAndRestart, KILLABLE_SETTING, setRestart } from "./qemuRestart.ts";
 import { xlConfig } from "./xlConfig.ts";
 import { healthDir } from "../../init/healthPaths.ts";
+import { configDir } from "../../init/stubdomPaths.ts";
 
 export interface GuestPlan {
   name: string;
@@ -131,7 +132,7 @@ export async function runGuest(dom0: Dom0, checks: Checks, plan: GuestPlan, file
   // 3. A setting dom0 writes is applied live; then QEMU dies inside the stubdom, the supervisor
   // restarts it, and the guest keeps its device model.
   if (plan.restart && state === "running") {
-    const config = `/local/domain/${s}/stubdom/config/debug-shell`;
+    const config = `${configDir(Number(s))}/debug-shell`;
     await dom0.sh(`xenstore-write ${config} 1`, 20);
     const up = await dom0.waitFor(`[ "$(xenstore-read ${health}/debug-shell/state 2>/dev/null)" = up ]`, 20);
     check("dom0's stubdom/config/debug-shell = 1 starts the debug shell live (health debug-shell/state)", up !== undefined, up !== undefined ? `up ${seconds(up)} after the write` : "no debug-shell/state = up within 20 s");

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { BEAT_SECONDS, GUEST_BEAT } from "./heartbeatGuest.ts";
 import { healthDir } from "../../init/healthPaths.ts";
+import { configDir } from "../../init/stubdomPaths.ts";
 
 type Check = (what: string, ok: boolean, detail: string) => boolean;
 
@@ -33,11 +34,12 @@ const SETTING_SAID_S = 60;
 export async function setRestart(dom0: Dom0, g: string, s: string, mode: "on-failure" | "no", before: string): Promise<{ ms: number } | { why: string }> {
   const line = `settings: restart ${JSON.stringify(before)} -> ${JSON.stringify(mode)}`;
   const stubdomLog = `/var/log/xen/qemu-dm-${g}.log`;
-  await dom0.sh(`xenstore-write /local/domain/${s}/stubdom/config/restart ${mode}`, 20);
+  const key = `${configDir(Number(s))}/restart`;
+  await dom0.sh(`xenstore-write ${key} ${mode}`, 20);
   const ms = await dom0.waitFor(`grep -qF ${q(line)} ${stubdomLog}`, SETTING_SAID_S);
   if (ms !== undefined) return { ms };
   const health = healthDir(Number(s));
-  const r = await dom0.sh(`echo "config/restart=$(xenstore-read /local/domain/${s}/stubdom/config/restart 2>&1), state=$(xenstore-read ${health}/state 2>&1)"; tail -n 3 ${stubdomLog} | tr -d '\\r'`, 20);
+  const r = await dom0.sh(`echo "config/restart=$(xenstore-read ${key} 2>&1), state=$(xenstore-read ${health}/state 2>&1)"; tail -n 3 ${stubdomLog} | tr -d '\\r'`, 20);
   return { why: `no "${line}" on the stubdom console within ${SETTING_SAID_S} s; ${r.out.trim().split("\n").join(" | ")}` };
 }
 
