@@ -53,18 +53,28 @@ type Check = (what: string, ok: boolean, detail: string) => boolean;
 /** The guest's clock in ms: busybox date has no %N, /proc/uptime counts hundredths. */
 export const GUEST_NOW_MS = "$(awk '{ printf \"%d\", $1 * 1000 }' /proc/uptime)";
 
-function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], loop: string, files: LinuxGuestFiles, release: string): string {
+/**
+ * The Linux guest's xl.cfg: 1 GiB and one vCPU, an e1000 on each of `links` (it boots over the
+ * first), its `devices` lines (disks, a PCI device), and with our stubdom, 64 MiB of it, on
+ * `stubdomCmdline`. The NIC passthrough guest (pciNicRun.ts) is this guest too.
+ */
+export function linuxGuestConfig(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], devices: readonly string[], files: LinuxGuestFiles, stubdomCmdline = files.cmdline): string {
   return [
     `name = "${g}"`,
     `type = "hvm"`,
     `memory = 1024`,
     `vcpus = 1`,
     `vif = [ ${links.map((l) => `"mac=${l.mac},bridge=${l.bridge},model=e1000,devid=${l.devid}"`).join(", ")} ]`,
-    `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img", ${cdromDrive(g, release)} ]`,
+    ...devices,
     ...linuxGuestLines(g),
-    ...(dm === "stubdom" ? [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: `${files.cmdline} ${KILLABLE_SETTING}` }).slice(1), "stubdomain_memory = 64"] : []),
+    ...(dm === "stubdom" ? [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline }).slice(1), "stubdomain_memory = 64"] : []),
     "",
   ].join("\n");
+}
+
+function config(g: string, dm: "stubdom" | "dom0", links: readonly GuestLink[], loop: string, files: LinuxGuestFiles, release: string): string {
+  const disks = `disk = [ "format=raw,vdev=hda,access=rw,target=${loop}", "format=raw,vdev=hdb,access=rw,backendtype=qdisk,target=/var/tmp/${g}-qdisk.img", ${cdromDrive(g, release)} ]`;
+  return linuxGuestConfig(g, dm, links, [disks], files, `${files.cmdline} ${KILLABLE_SETTING}`);
 }
 
 /** `release`: the bed's Xen release (libxl 4.17 has no CD change for a stubdom). */

@@ -3,33 +3,20 @@
 // over its emulated NIC from dom0 as in linuxGuestRun.ts, and its own init takes a DHCP lease on every
 // NIC; a lease from QEMU's user-mode network, which only the passed-through NIC reaches, shows its
 // driver bound and packets moving both ways through the IOMMU.
-import { seconds, type Checks } from "./checks.ts";
-import { Dom0, q, sinceT0 } from "./dom0.ts";
-import { cleanUp, diagnose, saveLogs } from "./guestRun.ts";
+import type { Checks } from "./checks.ts";
+import type { Dom0 } from "./dom0.ts";
 import { CONTROL_LINKS, GUEST_LINKS, serveGuests } from "./guestNetwork.ts";
 import { PASSTHROUGH_DEVICES, PASSTHROUGH_NIC_LEASE } from "./bedVm.ts";
-import type { LinuxGuestFiles } from "./linuxGuestRun.ts";
-import { destroyAndGiveBack } from "./pciGuestEnd.ts";
+import { linuxGuestConfig, type LinuxGuestFiles } from "./linuxGuestRun.ts";
+import { createPassthroughGuest, destroyAndGiveBack } from "./pciGuestEnd.ts";
 import type { PciFigures } from "./pciRun.ts";
-import { linuxGuestLines, stubdomLines } from "./xlConfig.ts";
 
 const NIC = PASSTHROUGH_DEVICES.nic;
 /** iPXE, Debian's kernel and two leases under nested TCG: about 100 s on this kind of machine. */
 const READY_S = 480;
 
 function config(g: string, dm: "stubdom" | "dom0", files: LinuxGuestFiles): string {
-  const link = dm === "stubdom" ? GUEST_LINKS[0]! : CONTROL_LINKS[0]!;
-  return [
-    `name = "${g}"`,
-    `type = "hvm"`,
-    `memory = 1024`,
-    `vcpus = 1`,
-    `vif = [ "mac=${link.mac},bridge=${link.bridge},model=e1000,devid=0" ]`,
-    ...linuxGuestLines(g),
-    `pci = [ "${NIC}" ]`,
-    ...(dm === "stubdom" ? [...stubdomLines({ stubdomKernel: files.kernel, stubdomRootfs: files.rootfs, stubdomCmdline: files.cmdline }).slice(1), "stubdomain_memory = 64"] : []),
-    "",
-  ].join("\n");
+  return linuxGuestConfig(g, dm, [dm === "stubdom" ? GUEST_LINKS[0]! : CONTROL_LINKS[0]!], [`pci = [ "${NIC}" ]`], files);
 }
 
 export async function runNicGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | "dom0", files: LinuxGuestFiles, saveDir: string): Promise<PciFigures> {
@@ -38,24 +25,9 @@ export async function runNicGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | "d
   const fig: PciFigures = { plan: { name: g, dm, pciback: "default", device: "at create", label } };
   const check = (what: string, ok: boolean, detail: string): boolean => checks.record(`${label}: ${what}`, ok, detail);
   const serial = `/tmp/${g}-serial.log`;
-  const r = await dom0.values(
-    [
-      `printf '%s' ${q(config(g, dm, files))} > /tmp/${g}.cfg`,
-      "t0=$(date +%s%N)",
-      `timeout 200 xl create /tmp/${g}.cfg > /tmp/${g}-create.log 2>&1; echo create-rc=$?`,
-      `echo create-ms=${sinceT0}`,
-    ].join("\n"),
-    220,
-  );
-  fig.createMs = Number(r.values["create-ms"]);
-  if (r.values["create-rc"] !== "0") {
-    const logs = (await dom0.sh(`cat /tmp/${g}-create.log /var/log/xen/qemu-dm-${g}.log 2>/dev/null`, 30)).out;
-    check("xl create with the NIC succeeds", false, `exit ${r.values["create-rc"] ?? "?"}: ${diagnose(logs)}`);
-    await saveLogs(dom0, g, saveDir);
-    await cleanUp(dom0, check, g);
-    return fig;
-  }
-  check("xl create with the NIC succeeds", true, seconds(fig.createMs));
+  const created = await createPassthroughGuest(dom0, check, g, config(g, dm, files), "xl create with the NIC succeeds", 200, saveDir);
+  fig.createMs = created.ms;
+  if (!created.ok) return fig;
   const ready = await dom0.waitFor(`grep -q 'guest: ready' ${serial} 2>/dev/null`, READY_S);
   if (ready !== undefined && fig.createMs !== undefined) fig.dmaMs = fig.createMs + ready;
   const said = (await dom0.sh(`tr -d '\\r' < ${serial} 2>/dev/null | grep -E '^guest: (lease|no lease)'`, 20)).out.trim().split("\n").filter(Boolean);

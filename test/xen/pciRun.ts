@@ -17,10 +17,10 @@ import type { Checks } from "./checks.ts";
 import { seconds } from "./checks.ts";
 import { Dom0, q, sinceT0 } from "./dom0.ts";
 import { EDU_BANNER, EDU_BAR0_OK, EDU_DMA_OK, EDU_FOUND, EDU_INTX_OK, EDU_MSI_OK } from "./eduGuest.ts";
-import { cleanUp, diagnose, saveLogs, type StagedFiles } from "./guestRun.ts";
+import type { StagedFiles } from "./guestRun.ts";
 import { PASSTHROUGH_DEVICES } from "./bedVm.ts";
 import { runNicGuests } from "./pciNicRun.ts";
-import { destroyAndGiveBack, xlLastLines } from "./pciGuestEnd.ts";
+import { createPassthroughGuest, destroyAndGiveBack, xlLastLines } from "./pciGuestEnd.ts";
 import { xlConfig } from "./xlConfig.ts";
 
 const EDU = PASSTHROUGH_DEVICES.edu;
@@ -138,26 +138,10 @@ export async function runPassthroughGuest(dom0: Dom0, checks: Checks, plan: PciP
     check("dom0 lets the stubdom enable MSI (pciback's allow_interrupt_control)", r.rc === 0, r.out.trim() || "set");
   };
   if (plan.device === "at create") await allowMsi();
-  const created = await dom0.values(
-    [
-      `cp ${q(eduDisk)} /tmp/${g}.img && printf '%s' ${q(cfg)} > /tmp/${g}.cfg || exit 1`,
-      "t0=$(date +%s%N)",
-      `timeout 120 xl create /tmp/${g}.cfg > /tmp/${g}-create.log 2>&1; echo create-rc=$?`,
-      `echo create-ms=${sinceT0}`,
-    ].join("\n"),
-    150,
-  );
-  fig.createMs = Number(created.values["create-ms"]);
   const what = plan.device === "at create" ? "xl create with the device succeeds" : "xl create with passthrough enabled succeeds";
-  if (created.values["create-rc"] !== "0") {
-    const logs = (await dom0.sh(`cat /tmp/${g}-create.log /var/log/xen/qemu-dm-${g}.log 2>/dev/null`, 30)).out;
-    const pciLines = [...logs.matchAll(/^.*\bpci: .*$/gm)].map((m) => m[0].trim()).slice(-2).join(" / ");
-    check(what, false, `exit ${created.values["create-rc"] ?? "?"}: ${diagnose(logs)}${pciLines ? `; ${pciLines}` : ""}; ${created.out.trim().split("\n").slice(-3).join(" | ")}`);
-    await saveLogs(dom0, g, saveDir);
-    await cleanUp(dom0, check, g);
-    return fig;
-  }
-  check(what, true, seconds(fig.createMs));
+  const created = await createPassthroughGuest(dom0, check, g, cfg, what, 120, saveDir, `cp ${q(eduDisk)} /tmp/${g}.img`);
+  fig.createMs = created.ms;
+  if (!created.ok) return fig;
   const hello = await serialLine(dom0, serial, EDU_BANNER, 60);
   check("the guest's serial line arrives", hello.ms !== undefined, hello.line ?? "nothing within 60 s");
   const t = Date.now();
