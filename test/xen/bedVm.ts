@@ -9,9 +9,12 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { LineStream } from "../../host/dev/lineStream.ts";
 import type { Bed } from "./bedBuild.ts";
+import { BedMonitor } from "./bedMonitor.ts";
+import { stallState } from "./bedStall.ts";
 import { Dom0Agent } from "./dom0Agent.ts";
 
-export const XEN_CMDLINE = "console=com1 com1=115200 dom0_mem=1024M,max:1024M noreboot loglvl=all guest_loglvl=all";
+/** `nmi=dom0`: an NMI the host sends a stalled bed (BedVm's onOverdue) wakes dom0 rather than stopping Xen. */
+export const XEN_CMDLINE = "console=com1 com1=115200 dom0_mem=1024M,max:1024M noreboot loglvl=all guest_loglvl=all nmi=dom0";
 export const DOM0_CMDLINE = "console=hvc0";
 export const AGENT_PORT = "org.stubdom.xenbed";
 export const SHARE_TAG = "xenbed";
@@ -56,6 +59,7 @@ function listenOnce(path: string): { server: Server; connected: Promise<Socket>;
 export class BedVm {
   readonly serial = new LineStream("Xen serial console");
   agent!: Dom0Agent;
+  private monitor: BedMonitor | undefined;
   readonly exited: Promise<number | null>;
   private readonly servers: Server[] = [];
   private readonly log: WriteStream;
@@ -75,6 +79,7 @@ export class BedVm {
     }, limitMs);
     void this.exited.then(() => {
       clearTimeout(this.limit);
+      this.monitor?.stop();
       for (const s of this.servers) s.close();
     });
   }
@@ -82,7 +87,8 @@ export class BedVm {
   static async boot(o: BedVmOptions): Promise<BedVm> {
     const serial = listenOnce(join(o.runDir, "serial.sock"));
     const agent = listenOnce(join(o.runDir, "agent.sock"));
-    await Promise.all([serial.listening, agent.listening]);
+    const monitor = listenOnce(join(o.runDir, "monitor.sock"));
+    await Promise.all([serial.listening, agent.listening, monitor.listening]);
     // The IOMMU first: QEMU wires it to the PCI devices created after it.
     const iommu = o.passthrough ? ["-machine", "q35", "-device", "intel-iommu"] : [];
     const args = [
@@ -96,6 +102,7 @@ export class BedVm {
       "-chardev", `socket,id=com1,path=${join(o.runDir, "serial.sock")}`, "-serial", "chardev:com1",
       "-device", "virtio-serial-pci", "-chardev", `socket,id=agent,path=${join(o.runDir, "agent.sock")}`,
       "-device", `virtserialport,chardev=agent,name=${AGENT_PORT}`,
+      "-chardev", `socket,id=monitor,path=${join(o.runDir, "monitor.sock")}`, "-mon", "chardev=monitor,mode=readline",
       ...(o.link ? ["-netdev", `socket,id=link,${o.link.role}=127.0.0.1:${o.link.port}`, "-device", `virtio-net-pci,netdev=link,mac=${o.link.mac}`] : []),
       ...(o.passthrough
         ? [
@@ -106,7 +113,7 @@ export class BedVm {
     ];
     const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "inherit", "inherit"] });
     const vm = new BedVm(qemu, o.runDir, o.limitMs);
-    vm.servers.push(serial.server, agent.server);
+    vm.servers.push(serial.server, agent.server, monitor.server);
     const died = vm.exited.then((code) => {
       throw new Error(`QEMU exited (${code}) before dom0 connected`);
     });
@@ -116,8 +123,19 @@ export class BedVm {
       vm.serial.push(s);
       vm.log.write(s, "latin1");
     });
+    vm.monitor = new BedMonitor(await Promise.race([monitor.connected, died]));
     vm.agent = new Dom0Agent(await Promise.race([agent.connected, died]));
+    vm.agent.onOverdue = (id) => vm.overdue(id);
     return vm;
+  }
+
+  /** The bed's state when dom0 let request `id` pass its bound (also in serial.log), then an NMI to wake dom0. */
+  private async overdue(id: string): Promise<string> {
+    if (!this.monitor) return "QEMU's monitor not connected";
+    const state = await stallState(this.monitor, this.qemu.pid ?? 0);
+    this.log.write(`\n[test:xen] request ${id} is overdue; the bed: ${state.summary}\n${state.detail}\n[test:xen] an NMI to wake dom0\n`);
+    const nmi = await this.monitor.command("nmi", 10_000).then(() => "an NMI sent to wake dom0", (e: unknown) => `no NMI: ${(e as Error).message}`);
+    return `${state.summary}; ${nmi}`;
   }
 
   /** Asks dom0 to power off; kills QEMU if it has not exited within `ms`. */

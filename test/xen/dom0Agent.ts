@@ -39,6 +39,8 @@ export class Dom0Agent {
   private closed = false;
   /** Told of each answer that came after the host's first bound. */
   onLate: ((note: string) => void) | undefined;
+  /** Asked, once the host's first bound has passed, what state the bed is in (and to wake it). */
+  onOverdue: ((id: string) => Promise<string>) | undefined;
 
   constructor(private readonly socket: Socket) {
     socket.setEncoding("latin1");
@@ -93,11 +95,15 @@ export class Dom0Agent {
     const bound = seconds * 1000 + HOST_SLACK_MS;
     const sent = Date.now();
     const kick = setInterval(() => this.socket.write("\n"), KICK_MS);
+    const firstLine = script.trimStart().split("\n")[0]!.slice(0, 120);
     const m = await this.waitFor(end, from, bound, `request ${id}`).catch(async (e: unknown) => {
       if (!(e instanceof TimeoutError)) throw e;
-      const late = await this.waitFor(end, from, LATE_GRACE_MS, `request ${id} within ${(bound / 1000).toFixed(0)} s, nor in the ${LATE_GRACE_MS / 1000} s after`);
-      const firstLine = script.trimStart().split("\n")[0]!.slice(0, 120);
-      this.onLate?.(`dom0 answered request ${id} late, after ${((Date.now() - sent) / 1000).toFixed(1)} s against a bound of ${(bound / 1000).toFixed(0)} s (dom0's clock: ${(Number(late[2]) / 1000).toFixed(1)} s, exit ${late[1]}): ${firstLine}`);
+      const state = this.onOverdue ? `; the bed then: ${await this.onOverdue(id)}` : "";
+      const late = await this.waitFor(end, from, LATE_GRACE_MS, `request ${id}`).catch((e2: unknown) => {
+        if (!(e2 instanceof TimeoutError)) throw e2;
+        throw new TimeoutError(`dom0 did not answer request ${id} (${firstLine}) within ${(bound / 1000).toFixed(0)} s, nor in the ${LATE_GRACE_MS / 1000} s after${state}`);
+      });
+      this.onLate?.(`dom0 answered request ${id} late, after ${((Date.now() - sent) / 1000).toFixed(1)} s against a bound of ${(bound / 1000).toFixed(0)} s (dom0's clock: ${(Number(late[2]) / 1000).toFixed(1)} s, exit ${late[1]}): ${firstLine}${state}`);
       return late;
     }).finally(() => clearInterval(kick));
     const out = this.text.slice(from, m.index);

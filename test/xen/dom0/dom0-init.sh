@@ -39,8 +39,8 @@ mkdir -p /mnt/bed
 mount -t 9p -o trans=virtio,version=9p2000.L,ro xenbed /mnt/bed || say "cannot mount the staging share"
 
 # The bed has stalled for minutes under TCG: no timer fired in any domain until the host wrote to
-# the agent's port. The host now nudges it (Dom0Agent's KICK_MS); a stall that still happens is said
-# here. Builtins only (read -t on a FIFO nobody writes), so watching costs no fork.
+# the agent's port. The host now nudges it (Dom0Agent's KICK_MS, BedMonitor's heartbeat); a stall
+# that still happens is said here. Builtins only (read -t on a FIFO nobody writes), so watching costs no fork.
 watch_stalls() {
   local before now gap
   mkfifo /run/stall-watch && exec 9<>/run/stall-watch || return
