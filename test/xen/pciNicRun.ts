@@ -3,11 +3,11 @@
 // over its emulated NIC from dom0 as in linuxGuestRun.ts, and its own init takes a DHCP lease on every
 // NIC; a lease from QEMU's user-mode network, which only the passed-through NIC reaches, shows its
 // driver bound and packets moving both ways through the IOMMU.
-import type { Checks } from "./checks.ts";
+import { seconds, type Checks } from "./checks.ts";
 import type { Dom0 } from "./dom0.ts";
 import { CONTROL_LINKS, GUEST_LINKS, serveGuests } from "./guestNetwork.ts";
 import { PASSTHROUGH_DEVICES, PASSTHROUGH_NIC_LEASE } from "./bedVm.ts";
-import { linuxGuestConfig, type LinuxGuestFiles } from "./linuxGuestRun.ts";
+import { bootSplit, bootSplitText, linuxGuestConfig, type LinuxGuestFiles } from "./linuxGuestRun.ts";
 import { createPassthroughGuest, destroyAndGiveBack } from "./pciGuestEnd.ts";
 import type { PciFigures } from "./pciRun.ts";
 
@@ -30,12 +30,16 @@ export async function runNicGuest(dom0: Dom0, checks: Checks, dm: "stubdom" | "d
   if (!created.ok) return fig;
   const ready = await dom0.waitFor(`grep -q 'guest: ready' ${serial} 2>/dev/null`, READY_S);
   if (ready !== undefined && fig.createMs !== undefined) fig.dmaMs = fig.createMs + ready;
-  const said = (await dom0.sh(`tr -d '\\r' < ${serial} 2>/dev/null | grep -E '^guest: (lease|no lease)'`, 20)).out.trim().split("\n").filter(Boolean);
+  const lines = (await dom0.sh(`tr -d '\\r' < ${serial} 2>/dev/null | grep -E '^guest: (lease|no lease|ready)'`, 20)).out;
+  const said = lines.trim().split("\n").filter((l) => /^guest: (lease|no lease)/.test(l));
   const lease = said.find((l) => l.includes(` ${PASSTHROUGH_NIC_LEASE}/`));
+  const readyMs = fig.dmaMs;
   check(
     "the passed-through e1000's driver binds and gets a DHCP lease through it (QEMU's user network behind the bed's NIC)",
     lease !== undefined,
-    ready === undefined ? `no "guest: ready" within ${READY_S} s; ${said.join("; ") || "no lease lines"}` : said.join("; "),
+    readyMs === undefined
+      ? `no "guest: ready" within ${READY_S} s; ${said.join("; ") || "no lease lines"}`
+      : `ready ${seconds(readyMs)} after xl create began (${bootSplitText(bootSplit(readyMs, lines))}); ${said.join("; ")}`,
   );
   if (dm === "stubdom") {
     const mapped = await dom0.sh(`grep -m1 -aE 'pci: host ${NIC} is ' /var/log/xen/qemu-dm-${g}.log`, 20);

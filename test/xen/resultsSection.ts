@@ -79,6 +79,7 @@ function linuxTable(guests: readonly LinuxFigures[], checks: readonly CheckResul
     `| --- | ${guests.map(() => "---").join(" | ")} |`,
     ...names.map((n) => `| ${n} | ${guests.map((f) => cell(f, n)).join(" | ")} |`),
     `| ready after xl create began / HTTP down, up 2 MiB / ${BIG_IO_MIB} MiB through the disk | ${guests.map((f) => `${seconds(f.readyMs)} / ${seconds(f.downloadMs)}, ${seconds(f.uploadMs)} / ${seconds(f.bigIoMs)}`).join(" | ")} |`,
+    `| of which before the guest's kernel (firmware, iPXE, the download) / from its kernel to ready | ${guests.map((f) => (f.split ? `${seconds(f.split.beforeKernelMs)} / ${seconds(f.split.kernelMs)}` : "-")).join(" | ")} |`,
     `| stubdom memory after the big I/O | ${guests.map((f) => (f.dm === "stubdom" ? `MemAvailable ${kb(f.memAvailableKb)}, QEMU RSS ${kb(f.qemuRssKb)}` : "-")).join(" | ")} |`,
     "",
   ];

@@ -10,8 +10,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp /var/run
 say() { echo "guest: $*" > /dev/ttyS1; }
+# The kernel's clock: the host subtracts it from its own to split a slow boot into before the
+# kernel (firmware, iPXE, the download) and after it.
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
 for m in $(cat /modules/order); do insmod "/modules/$m" || say "insmod $m failed"; done
-say "linux $(uname -r) up, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)"
+say "linux $(uname -r) up, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo), uptime $(uptime_s) s"
 
 stty -F /dev/ttyS0 115200 raw -echo
 ( while :; do setsid sh -c 'exec sh </dev/ttyS0 >/dev/ttyS0 2>&1'; done ) &
@@ -27,5 +30,5 @@ for i in eth0 eth1; do
     say "no lease on $i"
   fi
 done
-say "ready"
+say "ready, uptime $(uptime_s) s"
 while :; do sleep 5; say "beat"; done
