@@ -36,7 +36,7 @@ export class BedMonitor {
     clearInterval(this.heartbeat);
   }
 
-  /** The monitor's answer to `command` (its echo and the prompt left out); rejects after `ms`. */
+  /** The monitor's answer to `command` (its echo, the prompt and terminal escapes left out); rejects after `ms`. */
   command(command: string, ms: number): Promise<string> {
     const next = this.queue.then(() => bounded(this.send(command), ms, `QEMU's monitor did not answer "${command}"`));
     this.queue = next.catch(() => undefined);
@@ -53,7 +53,8 @@ export class BedMonitor {
         const end = echo < 0 ? -1 : this.text.indexOf(PROMPT, echo + command.length);
         if (end < 0) return;
         this.wake = undefined;
-        resolve(this.text.slice(echo + command.length, end).replace(/\r/g, "").trim());
+        // The monitor's line editor writes terminal escapes and carriage returns around its echo.
+        resolve(this.text.slice(echo + command.length, end).replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, "").trim());
       };
       this.wake = check;
       check();

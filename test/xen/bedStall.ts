@@ -41,9 +41,9 @@ export function lapicTimerSummary(lapic: string): string {
   return lines.length > 0 ? `LAPIC ${lines.map((l) => l.trim().replace(/\s+/g, " ")).join("; ")}` : `LAPIC unreadable: ${lapic.slice(0, 100)}`;
 }
 
+/** The monitor's answer, or what kept it from answering. */
 async function ask(monitor: BedMonitor, command: string): Promise<string> {
-  // The monitor's line editor writes terminal escapes around its echo.
-  return monitor.command(command, MONITOR_MS).then((a) => a.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim(), (e: unknown) => `(${(e as Error).message})`);
+  return monitor.command(command, MONITOR_MS).catch((e: unknown) => `(${(e as Error).message})`);
 }
 
 /** Reads the stalled bed's state; takes about CPU_WINDOW_MS plus the monitor's answers. */
